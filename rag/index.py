@@ -1,0 +1,346 @@
+"""The on-disk store: articles, chunks, vectors, FAISS and BM25, with a manifest.
+
+Layout: `<store>/CURRENT` names the generation folder in use (`gen-...`). A build writes a whole new
+generation beside the old one and then replaces CURRENT atomically, so an interrupted or failed
+build leaves the previous store untouched and usable. Unchanged articles keep their vectors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .chunking import Chunker, ChunkSettings, index_text
+from .config import RagError
+from .embedding import Embedder
+from .lexical import LexicalIndex
+from .schema import Article, Chunk
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+
+
+class StoreError(RagError):
+    """The store is missing, damaged or incompatible; the message says to run `rag index`."""
+
+
+@dataclass
+class BuildReport:
+    store: Path
+    articles: int = 0
+    chunks: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+    full_rebuild_reason: str | None = None
+    up_to_date: bool = False
+
+    def summary(self) -> str:
+        state = "up to date" if self.up_to_date else "built"
+        return (
+            f"{state}: {self.articles} articles, {self.chunks} chunks "
+            f"(added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}; "
+            f"embedded {self.embedded_chunks} chunks) in {self.seconds:.1f} s -> {self.store}"
+        )
+
+
+def _write_atomic(path: Path, data: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def _build_lock(store_dir: Path) -> Iterator[None]:
+    store_dir.mkdir(parents=True, exist_ok=True)
+    with (store_dir / ".lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RagError(f"another `rag index` is building {store_dir}; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def current_generation(store_dir: Path) -> Path | None:
+    pointer = store_dir / CURRENT
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    return store_dir / name if name else None
+
+
+def store_exists(store_dir: Path) -> bool:
+    return (store_dir / CURRENT).is_file()
+
+
+def _dense_index(vectors: np.ndarray) -> faiss.Index:
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+class Store:
+    """One loaded generation, read-only."""
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict,
+        articles: list[Article],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        dense: faiss.Index,
+        lexical: LexicalIndex,
+    ):
+        self.folder = folder
+        self.manifest = manifest
+        self.articles = {a.id: a for a in articles}
+        self.article_order = [a.id for a in articles]
+        self.chunks = chunks
+        self.vectors = vectors
+        self.dense = dense
+        self.lexical = lexical
+        self.settings = ChunkSettings(**manifest["chunking"])
+        self.index_texts = [index_text(self.articles[c.article_id], c, self.settings) for c in chunks]
+
+    @property
+    def model(self) -> str:
+        return self.manifest["embedding"]["model"]
+
+    @property
+    def backend(self) -> str:
+        return self.manifest["embedding"]["backend"]
+
+    @classmethod
+    def load(cls, store_dir: Path) -> Store:
+        folder = current_generation(store_dir)
+        if folder is None:
+            raise StoreError(f"no index in {store_dir}: run `rag index` to build it")
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            if manifest.get("format_version") != FORMAT_VERSION:
+                raise StoreError(
+                    f"the index in {store_dir} has format version {manifest.get('format_version')}, "
+                    f"this program reads version {FORMAT_VERSION}: run `rag index --rebuild`"
+                )
+            with (folder / "articles.jsonl").open(encoding="utf-8") as fh:
+                articles = [Article(**json.loads(line)) for line in fh]
+            table = np.load(folder / "chunks.npy")
+            by_pos = [a.id for a in articles]
+            chunks = [
+                Chunk(by_pos[a], int(i), int(s), int(e), articles[a].text[s:e])
+                for a, i, s, e in table.tolist()
+            ]
+            vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+            dense = faiss.read_index(str(folder / "dense.faiss"))
+            lexical = LexicalIndex.load(folder / "lexical")
+        except StoreError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as exc:
+            raise StoreError(
+                f"the index in {store_dir} is damaged ({type(exc).__name__}: {str(exc)[:120]}): "
+                "run `rag index --rebuild`"
+            ) from None
+        n = len(chunks)
+        if not (len(vectors) == dense.ntotal == lexical.size == n == manifest.get("chunks")):
+            raise StoreError(
+                f"the index in {store_dir} is damaged (its parts disagree on the number of chunks): "
+                "run `rag index --rebuild`"
+            )
+        return cls(folder, manifest, articles, chunks, vectors, dense, lexical)
+
+    def check_model(self, model: str, backend: str) -> None:
+        if self.model != model or self.backend != backend:
+            raise StoreError(
+                f"the index in {self.folder.parent} was built with model {self.model!r} ({self.backend}), "
+                f"but this run uses {model!r} ({backend}): run `rag index --rebuild`"
+            )
+
+    def article_chunks(self, article_id: str) -> range:
+        """Rows of an article's chunks (they are stored contiguously)."""
+        rows = self._rows_by_article().get(article_id)
+        return range(rows[0], rows[1]) if rows else range(0)
+
+    def _rows_by_article(self) -> dict[str, tuple[int, int]]:
+        if not hasattr(self, "_rows"):
+            rows: dict[str, tuple[int, int]] = {}
+            for i, c in enumerate(self.chunks):
+                lo, _ = rows.get(c.article_id, (i, i))
+                rows[c.article_id] = (lo, i + 1)
+            self._rows = rows
+        return self._rows
+
+
+def _previous(
+    store_dir: Path, embedder: Embedder, settings: ChunkSettings
+) -> tuple[Store | None, str | None]:
+    """The store to reuse vectors from, or why everything must be embedded again."""
+    if not store_exists(store_dir):
+        return None, "new store"
+    try:
+        prev = Store.load(store_dir)
+    except StoreError as exc:
+        return None, f"previous store unusable ({exc})"
+    emb = prev.manifest["embedding"]
+    if (emb["model"], emb["backend"]) != (embedder.model, embedder.backend):
+        return None, f"model changed from {emb['model']} ({emb['backend']})"
+    if prev.manifest["chunking"] != settings.to_dict():
+        return None, "chunking settings changed"
+    return prev, None
+
+
+def build_store(
+    articles: list[Article],
+    store_dir: Path,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    *,
+    rebuild: bool = False,
+    progress: Callable[[int, int], Callable[[int], None]] | None = None,
+) -> BuildReport:
+    """Bring the store in line with `articles`, embedding only new or changed ones.
+
+    `progress(total_chunks_to_embed, total_articles)` returns a callback advanced per embedded chunk.
+    """
+    started = time.perf_counter()
+    report = BuildReport(store=store_dir)
+    with _build_lock(store_dir):
+        _sweep_stale(store_dir)
+        prev, reason = (None, "--rebuild asked") if rebuild else _previous(store_dir, embedder, settings)
+        report.full_rebuild_reason = reason
+        prev_hashes = prev.manifest["articles"] if prev else {}
+        current = {a.id for a in articles}
+        report.removed = sorted(set(prev_hashes) - current)
+
+        chunker = Chunker(settings)
+        plan: list[tuple[Article, list[Chunk], np.ndarray | None]] = []
+        to_embed: list[str] = []
+        for article in articles:
+            old = prev_hashes.get(article.id)
+            if prev is not None and old is not None and old["hash"] == article.content_hash:
+                rows = prev.article_chunks(article.id)
+                plan.append(
+                    (
+                        article,
+                        prev.chunks[rows.start : rows.stop],
+                        np.asarray(prev.vectors[rows.start : rows.stop]),
+                    )
+                )
+                continue
+            (report.changed if old is not None else report.added).append(article.id)
+            chunks = chunker.split(article)
+            plan.append((article, chunks, None))
+            to_embed.extend(index_text(article, c, settings) for c in chunks)
+
+        report.articles = len(articles)
+        report.chunks = sum(len(c) for _, c, _ in plan)
+        report.embedded_chunks = len(to_embed)
+        if prev is not None and not (report.added or report.changed or report.removed):
+            report.up_to_date = True
+            report.seconds = time.perf_counter() - started
+            return report
+
+        tick = progress(len(to_embed), len(articles)) if progress else None
+        fresh = (
+            embedder.encode_passages(to_embed, progress=tick)
+            if to_embed
+            else np.zeros((0, embedder.dim), np.float32)
+        )
+        parts, cursor = [], 0
+        for _, chunks, vecs in plan:
+            if vecs is None:
+                vecs, cursor = fresh[cursor : cursor + len(chunks)], cursor + len(chunks)
+            parts.append(vecs)
+        vectors = (
+            np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, embedder.dim), np.float32)
+        )
+        chunks_all = [c for _, chunks, _ in plan for c in chunks]
+        _write_generation(store_dir, articles, chunks_all, vectors, embedder, settings, report, started)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_generation(
+    store_dir: Path,
+    articles: list[Article],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    report: BuildReport,
+    started: float,
+) -> None:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"gen-{stamp}"
+    tmp = store_dir / f".{name}.tmp"
+    tmp.mkdir(parents=True)
+    position = {a.id: i for i, a in enumerate(articles)}
+    with (tmp / "articles.jsonl").open("w", encoding="utf-8") as fh:
+        for a in articles:
+            fh.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+    table = np.array([(position[c.article_id], c.index, c.start, c.end) for c in chunks], dtype=np.int64)
+    np.save(tmp / "chunks.npy", table.reshape(-1, 4))
+    np.save(tmp / "vectors.npy", vectors)
+    faiss.write_index(_dense_index(vectors), str(tmp / "dense.faiss"))
+    by_id = {a.id: a for a in articles}
+    LexicalIndex.build([index_text(by_id[c.article_id], c, settings) for c in chunks]).save(tmp / "lexical")
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "embedding": {"model": embedder.model, "backend": embedder.backend, "dim": embedder.dim},
+        "chunking": settings.to_dict(),
+        "dense_index": {"type": "flat", "metric": "inner_product"},
+        "lexical": {"library": "bm25s", "k1": 1.2, "b": 0.75, "views": ["accented", "folded"]},
+        "articles": {a.id: {"hash": a.content_hash, "path": a.path} for a in articles},
+        "chunks": len(chunks),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "build_seconds": round(time.perf_counter() - started, 3),
+        "last_build": {
+            "added": len(report.added),
+            "changed": len(report.changed),
+            "removed": len(report.removed),
+        },
+    }
+    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_tree(tmp)
+    os.replace(tmp, store_dir / name)
+    old = current_generation(store_dir)
+    _write_atomic(store_dir / CURRENT, name + "\n")  # the switch: one atomic rename
+    if old is not None and old.name != name:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _sweep_stale(store_dir: Path) -> None:
+    """Remove what interrupted builds left behind (never the generation CURRENT names)."""
+    keep = current_generation(store_dir)
+    for path in store_dir.iterdir():
+        is_gen = path.name.startswith(("gen-", ".gen-")) and path.is_dir()
+        if is_gen and (keep is None or path.resolve() != keep.resolve()):
+            shutil.rmtree(path, ignore_errors=True)

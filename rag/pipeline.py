@@ -1,0 +1,148 @@
+"""The one engine behind every face: the CLI, the chat page, the evaluation and the tests."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tqdm import tqdm
+
+from .answer import Answerer, AnswerSettings
+from .config import RagError, Settings
+from .embedding import Embedder, load_embedder
+from .index import BuildReport, Store, build_store, store_exists
+from .ingest import Problem, read_articles
+from .question import prepare_question
+from .retrieval import RetrievalSettings, Retriever, read_query
+from .schema import Answer, Article
+
+Log = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class IndexResult:
+    report: BuildReport
+    problems: list[Problem] = field(default_factory=list)
+
+
+def build_index(
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    embedder: Embedder | None = None,
+    show_progress: bool = True,
+    log: Log = _stderr,
+) -> IndexResult:
+    """Read `settings.seeds` and bring the store in line with it."""
+    seeds = settings.seeds
+    if not seeds.is_dir():
+        raise RagError(f"seeds folder {seeds} does not exist: create it and add .txt, .md or .jsonl articles")
+    articles, problems = read_articles(seeds, settings.root)
+    for p in problems:
+        log(f"warning: {p}")
+    if not articles:
+        raise RagError(f"no articles in {seeds}: add .txt, .md or .jsonl files, then run `rag index`")
+    embedder = embedder or load_embedder(settings.model, settings.backend)
+
+    def progress(total: int, n_articles: int):
+        bar = tqdm(
+            total=total,
+            desc=f"embedding {n_articles} articles",
+            unit="chunk",
+            disable=not show_progress or total == 0,
+            file=sys.stderr,
+        )
+
+        def tick(n: int) -> None:
+            bar.update(n)
+            if bar.n >= bar.total:
+                bar.close()
+
+        return tick
+
+    report = build_store(
+        articles, settings.store, embedder, settings.chunking, rebuild=rebuild, progress=progress
+    )
+    return IndexResult(report, problems)
+
+
+class Pipeline:
+    """A loaded store plus the model: answers questions."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embedder: Embedder,
+        retrieval: RetrievalSettings | None = None,
+        answering: AnswerSettings | None = None,
+    ):
+        store.check_model(embedder.model, embedder.backend)
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.retriever = Retriever(store, embedder, retrieval)
+        self.answerer = Answerer(store.lexical, answering)
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        *,
+        build_if_missing: bool = True,
+        log: Log = _stderr,
+        show_progress: bool = True,
+    ) -> Pipeline:
+        """Load the store; with none yet, build the default one from the seeds first, saying so."""
+        settings = settings or Settings()
+        embedder = None
+        if not store_exists(settings.store):
+            if not build_if_missing:
+                raise RagError(f"no index in {settings.store}: run `rag index` to build it")
+            log(f"no index in {settings.store} yet: building it from {settings.seeds} ...")
+            embedder = load_embedder(settings.model, settings.backend)
+            result = build_index(settings, embedder=embedder, show_progress=show_progress, log=log)
+            log(result.report.summary())
+        store = Store.load(settings.store)
+        store.check_model(settings.model, settings.backend)
+        embedder = embedder or load_embedder(settings.model, settings.backend)
+        return cls(settings, store, embedder)
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        started = time.perf_counter()
+        text, notice = prepare_question(question, self.settings.max_question_chars)
+        query = read_query(text)
+        k = max(1, top_k or self.settings.top_k)
+        hits = self.retriever.search(query, max(k, self.answerer.settings.passages))
+        answer = self.answerer.compose(query, hits)
+        answer.hits = answer.hits[:k]
+        answer.notice = notice
+        answer.mode = query.mode
+        answer.seconds = time.perf_counter() - started
+        return answer
+
+    def article(self, article_id: str) -> Article:
+        try:
+            return self.store.articles[article_id]
+        except KeyError:
+            raise RagError(f"no article {article_id!r} in the index") from None
+
+    def info(self) -> dict:
+        """What the bot knows: shown in the page title and `rag ask` headers."""
+        m = self.store.manifest
+        publishers = sorted({a.publisher for a in self.store.articles.values() if a.publisher})
+        return {
+            "articles": len(self.store.articles),
+            "chunks": len(self.store.chunks),
+            "publishers": publishers,
+            "built_at": m["built_at"],
+            "model": m["embedding"]["model"],
+            "backend": m["embedding"]["backend"],
+            "store": str(self.settings.store),
+        }

@@ -1,0 +1,122 @@
+"""Records that cross module lines: articles -> chunks -> hits -> answers with citations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article. `text` is the body that chunk and citation offsets point into."""
+
+    id: str
+    path: str  # where it came from, relative to the project root when inside it
+    title: str
+    text: str
+    date: str | None = None  # ISO 8601: "2022-08-04" or "2022-08-04T07:01"
+    publisher: str | None = None  # the source the text names: "baoangiang.com.vn", "BHG"
+    author: str | None = None
+    url: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything that ends up in the index changes."""
+        payload = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article; `article.text[start:end] == text`."""
+
+    article_id: str
+    index: int  # position of the chunk within its article
+    start: int
+    end: int
+    text: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.article_id}#{self.index}"
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with the fused score and the evidence of each retriever."""
+
+    chunk: Chunk
+    article: Article
+    score: float
+    rank: int
+    scores: dict[str, float] = field(default_factory=dict)  # per retriever: dense, bm25, bm25_folded
+
+    def to_dict(self) -> dict:
+        return {
+            "rank": self.rank,
+            "source": self.article.path,
+            "article_id": self.article.id,
+            "title": self.article.title,
+            "date": self.article.date,
+            "publisher": self.article.publisher,
+            "passage": self.chunk.text,
+            "passage_start": self.chunk.start,
+            "passage_end": self.chunk.end,
+            "score": round(self.score, 6),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: `passage[start:end] == quote`."""
+
+    n: int
+    article_id: str
+    source: str
+    title: str
+    date: str | None
+    publisher: str | None
+    passage: str
+    passage_start: int  # offsets of the passage in the cleaned article
+    passage_end: int
+    quote: str
+    start: int  # offsets of the quote in the passage
+    end: int
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    hits: list[Hit]
+    notice: str | None = None  # e.g. that an over-long question was cut
+    seconds: float = 0.0
+    mode: str = "accented"  # how the question was read: accented, unaccented (restored) ...
+    searched_as: str | None = None  # the question as searched, when it differs (restored diacritics)
+
+    def to_dict(self) -> dict:
+        """The stable JSON shape of `rag ask --json` and of the page's API."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [
+                h.to_dict() for h in self.hits
+            ],  # what was retrieved; the closest ones on abstention
+            "notice": self.notice,
+            "mode": self.mode,
+            "searched_as": self.searched_as,
+            "seconds": round(self.seconds, 4),
+        }
