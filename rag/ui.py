@@ -84,7 +84,10 @@ CSS = """
 .rv-article-body { position: relative; white-space: pre-wrap; line-height: 1.55; font-size: .9rem;
   max-height: 26rem; overflow: auto; padding: .5rem .7rem; border-radius: 8px;
   background: var(--background-fill-secondary); }
-#rv-sources { max-height: calc(100vh - 2rem); overflow-y: auto; position: sticky; top: 1rem; }
+@media (min-width: 1024px) {
+  /* beside the chat: about as tall as it, scrolling on its own */
+  .rv-sources { max-height: 47rem; overflow-y: auto; padding-right: .35rem; }
+}
 .rv-in-passage { background: rgba(253, 230, 138, .28); }
 """
 
