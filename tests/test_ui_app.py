@@ -27,9 +27,9 @@ def without_time(d: dict) -> dict:
 # --- one chat turn --------------------------------------------------------------------------------
 
 
-def test_a_turn_adds_the_question_and_the_cited_answer(pipeline):
+def test_a_turn_adds_the_question_and_the_cited_answer(ui_pipeline):
     history, box, sources, latest, notice = ui.respond(
-        pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], 5, False
+        ui_pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], 5, False
     )
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert "An Khê tiếp nhận bao nhiêu đơn" in history[0]["content"]
@@ -40,36 +40,36 @@ def test_a_turn_adds_the_question_and_the_cited_answer(pipeline):
     assert notice == {"__type__": "update", "value": "", "visible": False}
 
 
-def test_a_turn_keeps_the_history_it_is_given(pipeline):
-    first, *_ = ui.respond(pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], 5, False)
-    second, *_ = ui.respond(pipeline, "Giá vàng hôm nay là bao nhiêu?", first, 3, False)
+def test_a_turn_keeps_the_history_it_is_given(ui_pipeline):
+    first, *_ = ui.respond(ui_pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], 5, False)
+    second, *_ = ui.respond(ui_pipeline, "Giá vàng hôm nay là bao nhiêu?", first, 3, False)
     assert second[:2] == first and len(second) == 4
     assert "Không tìm thấy thông tin" in second[3]["content"]
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", None])
-def test_an_empty_question_gets_a_notice_and_changes_nothing(pipeline, question):
+def test_an_empty_question_gets_a_notice_and_changes_nothing(ui_pipeline, question):
     history = [{"role": "user", "content": "trước"}, {"role": "assistant", "content": "đáp"}]
-    out_history, box, sources, latest, notice = ui.respond(pipeline, question, history, 5, False)
+    out_history, box, sources, latest, notice = ui.respond(ui_pipeline, question, history, 5, False)
     assert out_history == history
     skipped = {"__type__": "update"}
     assert box == sources == latest == skipped  # the typed text and the panel stay as they were
     assert notice["visible"] and "Câu hỏi trống" in notice["value"]
 
 
-def test_a_too_long_question_is_answered_with_a_notice(pipeline):
+def test_a_too_long_question_is_answered_with_a_notice(ui_pipeline):
     question = "An Khê tiếp nhận bao nhiêu đơn? " + "xin cho biết thêm chi tiết " * 60
-    history, _box, _sources, latest, notice = ui.respond(pipeline, question, [], 5, False)
-    assert len(question) > pipeline.settings.max_question_chars
+    history, _box, _sources, latest, notice = ui.respond(ui_pipeline, question, [], 5, False)
+    assert len(question) > ui_pipeline.settings.max_question_chars
     assert latest["notice"] and notice["visible"]
     assert f"Câu hỏi dài {len(' '.join(question.split())):,}".replace(",", ".") in notice["value"]
     assert "ký tự" in history[1]["content"]  # said again beside the answer it concerns
-    assert len(latest["question"]) <= pipeline.settings.max_question_chars
+    assert len(latest["question"]) <= ui_pipeline.settings.max_question_chars
 
 
-def test_an_engine_failure_is_a_notice_never_a_traceback(pipeline, caplog):
+def test_an_engine_failure_is_a_notice_never_a_traceback(ui_pipeline, caplog):
     class Broken:
-        settings = pipeline.settings
+        settings = ui_pipeline.settings
 
         def ask(self, question, top_k=None):
             raise RuntimeError("index exploded")
@@ -85,15 +85,15 @@ def test_an_engine_failure_is_a_notice_never_a_traceback(pipeline, caplog):
 # --- examples ---------------------------------------------------------------------------------------
 
 
-def test_examples_are_only_those_answered_from_their_article(pipeline):
+def test_examples_are_only_those_answered_from_their_article(ui_pipeline):
     candidates = [
         ("An Khê tiếp nhận bao nhiêu đơn?", AN_KHE),
         ("An Khê tiếp nhận bao nhiêu đơn?", "another-article"),  # cited elsewhere: dropped
         ("Giá vàng hôm nay là bao nhiêu?", AN_KHE),  # abstains: dropped
         ("", AN_KHE),  # refused: dropped
     ]
-    assert ui.pick_examples(pipeline, candidates) == ["An Khê tiếp nhận bao nhiêu đơn?"]
-    seeds = ui.pick_examples(pipeline, limit=10)
+    assert ui.pick_examples(ui_pipeline, candidates) == ["An Khê tiếp nhận bao nhiêu đơn?"]
+    seeds = ui.pick_examples(ui_pipeline, limit=10)
     assert len(seeds) >= 3, "the seed examples should keep working as the engine improves"
 
 
@@ -101,8 +101,8 @@ def test_examples_are_only_those_answered_from_their_article(pipeline):
 
 
 @pytest.fixture(scope="module")
-def client(server):
-    return Client(server, verbose=False)
+def client(ui_server):
+    return Client(ui_server, verbose=False)
 
 
 def test_the_ask_endpoint_is_named_and_documented(client):
@@ -112,9 +112,9 @@ def test_the_ask_endpoint_is_named_and_documented(client):
     assert params == ["question", "top_k"]
 
 
-def test_the_api_returns_what_rag_ask_json_prints(client, pipeline, monkeypatch, capsys):
+def test_the_api_returns_what_rag_ask_json_prints(client, ui_pipeline, monkeypatch, capsys):
     questions = ["An Khê tiếp nhận bao nhiêu đơn?", "an khe tiep nhan bao nhieu don", "Giá vàng hôm nay?"]
-    monkeypatch.setattr(Pipeline, "open", classmethod(lambda cls, *a, **k: pipeline))
+    monkeypatch.setattr(Pipeline, "open", classmethod(lambda cls, *a, **k: ui_pipeline))
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(questions) + "\n"))
     assert cli.main(["ask", "--json", "--top-k", "3", "-"]) == 0
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -157,8 +157,8 @@ class GatedPipeline:
         return self.inner.article(article_id)
 
 
-def test_a_slow_question_does_not_block_other_people(pipeline):
-    gated = GatedPipeline(pipeline)
+def test_a_slow_question_does_not_block_other_people(ui_pipeline):
+    gated = GatedPipeline(ui_pipeline)
     demo = ui.build_app(gated, examples=[])
     port = free_port()
     ui.launch(demo, "127.0.0.1", port, block=False)
@@ -178,12 +178,12 @@ def test_a_slow_question_does_not_block_other_people(pipeline):
 # --- start-up ---------------------------------------------------------------------------------------------
 
 
-def test_a_busy_port_is_a_one_line_error(pipeline):
+def test_a_busy_port_is_a_one_line_error(ui_pipeline):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        demo = ui.build_app(pipeline, examples=[])
+        demo = ui.build_app(ui_pipeline, examples=[])
         with pytest.raises(RagError, match=f"127.0.0.1:{port}.*--port"):
             ui.launch(demo, "127.0.0.1", port, block=False)
         demo.close()

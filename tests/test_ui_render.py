@@ -71,27 +71,27 @@ def assert_inert(markup: str) -> None:
             assert not (value or "").strip().lower().startswith("javascript:"), (tag, name, value)
 
 
-def lookup_from(pipeline):
+def lookup_from(ui_pipeline):
     def lookup(article_id):
-        return pipeline.store.articles.get(article_id)
+        return ui_pipeline.store.articles.get(article_id)
 
     return lookup
 
 
 @pytest.fixture(scope="module")
-def an_khe(pipeline):
-    return pipeline.ask("An Khê tiếp nhận bao nhiêu đơn?").to_dict()
+def an_khe(ui_pipeline):
+    return ui_pipeline.ask("An Khê tiếp nhận bao nhiêu đơn?").to_dict()
 
 
 @pytest.fixture(scope="module")
-def markup_answer(pipeline):
-    return pipeline.ask("Hợp tác xã Bình Minh đã trồng bao nhiêu cây xoài?").to_dict()
+def markup_answer(ui_pipeline):
+    return ui_pipeline.ask("Hợp tác xã Bình Minh đã trồng bao nhiêu cây xoài?").to_dict()
 
 
-def test_sources_cite_the_right_article_with_the_quote_marked(pipeline, an_khe):
+def test_sources_cite_the_right_article_with_the_quote_marked(ui_pipeline, an_khe):
     c = an_khe["citations"][0]
     assert c["article_id"] == AN_KHE and "2.054 đơn" in c["quote"]
-    html = sources_html(an_khe, lookup_from(pipeline))
+    html = sources_html(an_khe, lookup_from(ui_pipeline))
     p = Tags(html)
     cards = [a for t, a in p.tags if t == "article"]
     assert cards[0]["id"] == "rv-source-1" and cards[0]["data-article"] == AN_KHE
@@ -100,13 +100,13 @@ def test_sources_cite_the_right_article_with_the_quote_marked(pipeline, an_khe):
     # the quote is marked twice: in the passage, and in the whole article under "Xem toàn bài"
     assert p.marks == [c["quote"], c["quote"]]
     assert "Xem toàn bài" in p.text and "details" in p.names()
-    article = pipeline.article(AN_KHE)
+    article = ui_pipeline.article(AN_KHE)
     assert article.text in p.text  # the whole cleaned article is there, not just the passage
 
 
-def test_full_article_shades_the_passage_around_the_quote(pipeline, an_khe):
+def test_full_article_shades_the_passage_around_the_quote(ui_pipeline, an_khe):
     c = an_khe["citations"][0]
-    body = sources_html(an_khe, lookup_from(pipeline)).split('class="rv-article-body">', 1)[1]
+    body = sources_html(an_khe, lookup_from(ui_pipeline)).split('class="rv-article-body">', 1)[1]
     shaded = Tags(body.split('<span class="rv-in-passage">', 1)[1].split("</span>", 1)[0])
     assert shaded.text == c["passage"]
     assert shaded.marks == [c["quote"]]
@@ -121,16 +121,16 @@ def test_answer_bubble_has_its_markers_and_the_time(an_khe):
     assert "nguồn: [1] An Khê" in text
 
 
-def test_unaccented_answer_says_how_it_was_read(pipeline):
-    d = pipeline.ask("an khe tiep nhan bao nhieu don").to_dict()
+def test_unaccented_answer_says_how_it_was_read(ui_pipeline):
+    d = ui_pipeline.ask("an khe tiep nhan bao nhieu don").to_dict()
     assert d["citations"][0]["article_id"] == AN_KHE
     assert "đọc như câu gõ không dấu" in Tags(answer_html(d)).text
 
 
-def test_abstention_offers_the_closest_passages_without_marks(pipeline):
-    d = pipeline.ask("Giá vàng hôm nay là bao nhiêu?", top_k=4).to_dict()
+def test_abstention_offers_the_closest_passages_without_marks(ui_pipeline):
+    d = ui_pipeline.ask("Giá vàng hôm nay là bao nhiêu?", top_k=4).to_dict()
     assert d["abstained"]
-    html = sources_html(d, lookup_from(pipeline))
+    html = sources_html(d, lookup_from(ui_pipeline))
     p = Tags(html)
     assert "Không tìm thấy câu trả lời" in p.text
     assert "đoạn gần nhất" in p.text
@@ -141,29 +141,29 @@ def test_abstention_offers_the_closest_passages_without_marks(pipeline):
     assert "Không tìm thấy thông tin" in bubble and "[1]" not in bubble
 
 
-def test_show_all_lists_every_passage_with_scores_and_what_was_cited(pipeline, an_khe):
-    html = sources_html(an_khe, lookup_from(pipeline), show_all=True)
+def test_show_all_lists_every_passage_with_scores_and_what_was_cited(ui_pipeline, an_khe):
+    html = sources_html(an_khe, lookup_from(ui_pipeline), show_all=True)
     p = Tags(html)
     assert f"Mọi đoạn đã truy xuất ({len(an_khe['passages'])})" in p.text
     assert p.text.count("điểm gộp") == len(an_khe["passages"])
     assert "ngữ nghĩa" in p.text and "từ khóa" in p.text
     assert "được trích [1]" in p.text
-    assert "điểm gộp" not in Tags(sources_html(an_khe, lookup_from(pipeline))).text
+    assert "điểm gộp" not in Tags(sources_html(an_khe, lookup_from(ui_pipeline))).text
 
 
-def test_markup_in_an_article_is_shown_as_text(pipeline, markup_answer):
+def test_markup_in_an_article_is_shown_as_text(ui_pipeline, markup_answer):
     d = markup_answer
     assert d["citations"] and d["citations"][0]["article_id"] == "markup-test"
     assert "<img src=x" in d["citations"][0]["quote"]  # the engine quotes it verbatim
     for show_all in (False, True):
-        html = sources_html(d, lookup_from(pipeline), show_all=show_all)
+        html = sources_html(d, lookup_from(ui_pipeline), show_all=show_all)
         assert_inert(html)
         p = Tags(html)
         assert "<img src=x onerror=\"window.__xss='article'\">" in p.text
         assert "<script>window.__xss = 'title'</script>" in p.text
         assert "<b>baothu.vn</b>" in p.text
         assert "Mở bài gốc" not in p.text  # its URL is javascript:, so no link is offered
-    assert "&lt;img src=x" in sources_html(d, lookup_from(pipeline))
+    assert "&lt;img src=x" in sources_html(d, lookup_from(ui_pipeline))
 
 
 def test_markup_in_a_chat_bubble_is_shown_as_text(markup_answer):
@@ -236,8 +236,8 @@ def test_full_article_link_only_for_http():
     assert sources_html(d, lambda _id: None).count("<details") == 0  # an unknown article: no full view
 
 
-def test_header_says_what_the_bot_knows(pipeline):
-    info = pipeline.info()
+def test_header_says_what_the_bot_knows(ui_pipeline):
+    info = ui_pipeline.info()
     p = Tags(header_html(info))
     assert f"{info['articles']} bài báo" in p.text
     for publisher in info["publishers"]:

@@ -47,7 +47,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server):
+def page(browser, ui_server):
     """A fresh visitor on the page; fails the test on a script error or a request off this machine."""
     context = browser.new_context(viewport={"width": 1360, "height": 960}, locale="vi-VN")
     page = context.new_page()
@@ -64,7 +64,7 @@ def page(browser, server):
             route.abort()
 
     page.route("**/*", local_only)
-    page.goto(server)
+    page.goto(ui_server)
     page.wait_for_selector("#rv-question textarea")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield page

@@ -55,9 +55,9 @@ def expect_cited(page, expected_quote: str) -> None:
     assert background not in ("rgba(0, 0, 0, 0)", "transparent"), "the quote must be visibly marked"
 
 
-def test_a_question_gets_a_cited_answer_and_its_source(page, pipeline):
+def test_a_question_gets_a_cited_answer_and_its_source(page, ui_pipeline):
     question = "An Khê tiếp nhận bao nhiêu đơn?"
-    quote = pipeline.ask(question).citations[0].quote
+    quote = ui_pipeline.ask(question).citations[0].quote
     ask(page, question, via="enter")
     answer = last_answer(page)
     assert "[1]" in answer and "2.054 đơn" in answer
@@ -71,7 +71,7 @@ def test_a_question_gets_a_cited_answer_and_its_source(page, pipeline):
     card.locator("details.rv-article summary").click()
     body = card.locator(".rv-article-body")
     body.wait_for(state="visible")
-    assert pipeline.article(AN_KHE).text[:60] in body.inner_text()
+    assert ui_pipeline.article(AN_KHE).text[:60] in body.inner_text()
     assert body.locator("mark").inner_text() == quote
     page.wait_for_function(
         """() => {
@@ -85,9 +85,9 @@ def test_a_question_gets_a_cited_answer_and_its_source(page, pipeline):
     shot(page, "02-full-article")
 
 
-def test_unaccented_then_unanswerable(page, pipeline):
+def test_unaccented_then_unanswerable(page, ui_pipeline):
     question = "an khe tiep nhan bao nhieu don"
-    quote = pipeline.ask(question).citations[0].quote
+    quote = ui_pipeline.ask(question).citations[0].quote
     ask(page, question, via="button")
     answer = last_answer(page)
     assert "[1]" in answer and "2.054 đơn" in answer
@@ -101,12 +101,12 @@ def test_unaccented_then_unanswerable(page, pipeline):
     assert "Không tìm thấy thông tin" in answer and "[1]" not in answer
     panel = page.locator("#rv-sources")
     assert "Không tìm thấy câu trả lời" in panel.locator("h2").inner_text()
-    assert panel.locator("article.rv-hit").count() == pipeline.settings.top_k  # the closest passages
+    assert panel.locator("article.rv-hit").count() == ui_pipeline.settings.top_k  # the closest passages
     assert panel.locator("mark").count() == 0  # none of them is passed off as the answer
     shot(page, "04-unanswerable")
 
 
-def test_bad_input_gets_a_notice_never_a_stack_trace(page, pipeline):
+def test_bad_input_gets_a_notice_never_a_stack_trace(page, ui_pipeline):
     page.press(BOX, "Enter")
     notice = page.locator("#rv-notice")
     notice.get_by_text("Câu hỏi trống").wait_for()
@@ -114,7 +114,7 @@ def test_bad_input_gets_a_notice_never_a_stack_trace(page, pipeline):
     shot(page, "05-empty-question")
 
     long_question = "An Khê tiếp nhận bao nhiêu đơn? " + "xin cho biết thêm chi tiết " * 50
-    assert len(long_question) > pipeline.settings.max_question_chars
+    assert len(long_question) > ui_pipeline.settings.max_question_chars
     ask(page, long_question)
     assert "Câu hỏi dài" in notice.inner_text() and "ký tự" in notice.inner_text()
     assert "Câu hỏi dài" in last_answer(page)
@@ -155,7 +155,7 @@ def test_markup_in_articles_and_questions_is_shown_not_run(page):
     shot(page, "06-markup-escaped")
 
 
-def test_example_questions_and_settings(page, pipeline):
+def test_example_questions_and_settings(page, ui_pipeline):
     examples = page.locator("#rv-examples button")
     assert examples.count() >= 3
     first = examples.first.inner_text()
