@@ -7,13 +7,16 @@ text. One named API endpoint, `/ask`, returns exactly what `rag ask --json` prin
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .config import RagError
 from .question import QuestionError
+from .textnorm import fold, typed_without_diacritics
 from .ui_render import answer_html, header_html, notice_html, question_html, sources_html
 
 # No analytics or version checks: the page must start on a machine without internet access.
@@ -29,16 +32,10 @@ CONCURRENCY = 8  # questions answered at once; the rest wait in Gradio's queue
 MAX_TOP_K = 20
 INTERNAL_ERROR = "Đã có lỗi khi trả lời câu hỏi này. Hãy thử lại, hoặc hỏi theo cách khác."
 
-# Questions written from the seed articles. Each is asked once at start-up and shown only if the
-# loaded index answers it from the article it was written for, so a different --store never shows
-# an example that leads nowhere.
-SEED_EXAMPLES: list[tuple[str, str]] = [
-    ("An Khê tiếp nhận bao nhiêu đơn?", "001_d75d204a71cd5d84"),
-    ("Nghị quyết 33 được ban hành ngày nào?", "003_14835b168dfc66a9"),
-    ("Năm 2020 An Giang có bao nhiêu mô hình đăng ký Dân vận khéo?", "002_3668a75ce5a9aaf6"),
-    ("Ai trao Bằng khen của Thủ tướng cho ông Ngô Văn Thuận?", "004_d49cf3208f0479d4"),
-    ("luc luong cong an ha giang duy tri bao nhieu to tu quan", "003_14835b168dfc66a9"),
-]
+# Example questions come from the project's question set about the seed articles (`rag eval`'s
+# eval/seeds.jsonl: question, expected answers, source article).
+EXAMPLES_FILE = Path("eval") / "seeds.jsonl"
+EXAMPLES_SHOWN = 4
 
 CSS = """
 .gradio-container { max-width: 1400px !important; margin: 0 auto; }
@@ -110,21 +107,70 @@ THEME = gr.themes.Soft(
 )
 
 
-def pick_examples(
-    pipeline, candidates: Iterable[tuple[str, str]] = SEED_EXAMPLES, limit: int = 4
-) -> list[str]:
-    """The candidates the loaded index answers from the article each was written for."""
-    chosen = []
-    for question, article_id in candidates:
+@dataclass(frozen=True)
+class Example:
+    question: str
+    source: str  # the article it is about, as `Citation.source` names it
+    answers: tuple[str, ...]  # any one of them in the answer text means it was answered
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Question-set lines with a question, a source and answers; anything else is passed over."""
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    for line in lines:
         try:
-            answer = pipeline.ask(question)
-        except RagError:
+            rec = json.loads(line)
+            if rec.get("question") and rec.get("source") and rec.get("answers"):
+                out.append(Example(str(rec["question"]), str(rec["source"]), tuple(map(str, rec["answers"]))))
+        except (ValueError, AttributeError, TypeError):
             continue
-        if not answer.abstained and answer.citations and answer.citations[0].article_id == article_id:
-            chosen.append(question)
-        if len(chosen) >= limit:
+    return out
+
+
+def answers_it(pipeline, question: str, example: Example) -> bool:
+    """The loaded index answers `question` from the example's article, with one of its answers."""
+    try:
+        answer = pipeline.ask(question)
+    except RagError:
+        return False
+    return (
+        not answer.abstained
+        and bool(answer.citations)
+        and answer.citations[0].source == example.source
+        and any(a and a in answer.text for a in example.answers)
+    )
+
+
+def pick_examples(
+    pipeline, candidates: list[Example] | None = None, limit: int = EXAMPLES_SHOWN
+) -> list[str]:
+    """A few short questions the loaded index really answers, each about a different article, plus
+    one typed without diacritics. An index of other articles gets none rather than dead ends."""
+    if candidates is None:
+        candidates = read_examples(pipeline.settings.root / EXAMPLES_FILE)
+    accented = [e for e in candidates if not typed_without_diacritics(e.question)]
+    unaccented = [e for e in candidates if typed_without_diacritics(e.question)]
+    by_source: dict[str, list[Example]] = {}
+    for ex in sorted(accented, key=lambda e: len(e.question)):
+        by_source.setdefault(ex.source, []).append(ex)
+    chosen: list[tuple[str, Example]] = []
+    for group in by_source.values():
+        if len(chosen) >= max(limit - 1, 1):
             break
-    return chosen
+        if found := next((ex for ex in group if answers_it(pipeline, ex.question, ex)), None):
+            chosen.append((found.question, found))
+    if len(chosen) < limit:
+        typed_plain = [(e.question, e) for e in sorted(unaccented, key=lambda e: len(e.question))]
+        folded = [(fold(e.question), e) for _q, e in chosen]
+        for question, ex in typed_plain + folded:
+            if answers_it(pipeline, question, ex):
+                chosen.append((question, ex))
+                break
+    return [q for q, _ in chosen[:limit]]
 
 
 def article_lookup(pipeline):

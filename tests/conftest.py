@@ -150,6 +150,8 @@ def ui_pipeline(embedder) -> Pipeline:
 
     root = ROOT / "artifacts" / "test-root"
     _sync_ui_seeds(root / "seeds")
+    (root / "eval").mkdir(exist_ok=True)
+    shutil.copyfile(ROOT / "eval" / "seeds.jsonl", root / "eval" / "seeds.jsonl")  # the page's examples
     settings = Settings(root=root)
     build_index(settings, embedder=embedder, show_progress=False, log=lambda m: None)
     return Pipeline(settings, Store.load(settings.store), embedder)

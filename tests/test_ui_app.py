@@ -14,6 +14,7 @@ from gradio_client import Client
 from rag import cli, ui
 from rag.config import RagError
 from rag.pipeline import Pipeline
+from rag.textnorm import fold
 
 from .conftest import free_port
 
@@ -86,15 +87,45 @@ def test_an_engine_failure_is_a_notice_never_a_traceback(ui_pipeline, caplog):
 
 
 def test_examples_are_only_those_answered_from_their_article(ui_pipeline):
+    an_khe = f"seeds/{AN_KHE}.txt"
     candidates = [
-        ("An Khê tiếp nhận bao nhiêu đơn?", AN_KHE),
-        ("An Khê tiếp nhận bao nhiêu đơn?", "another-article"),  # cited elsewhere: dropped
-        ("Giá vàng hôm nay là bao nhiêu?", AN_KHE),  # abstains: dropped
-        ("", AN_KHE),  # refused: dropped
+        ui.Example("Giá vàng hôm nay là bao nhiêu?", an_khe, ("vàng",)),  # abstains: dropped
+        ui.Example("An Khê tiếp nhận bao nhiêu đơn?", "seeds/other.txt", ("2.054",)),  # other article
+        ui.Example("An Khê tiếp nhận bao nhiêu đơn?", an_khe, ("9.999",)),  # not the expected answer
+        ui.Example("Thị xã An Khê tiếp nhận bao nhiêu đơn?", an_khe, ("2.054 đơn",)),
+        ui.Example("An Khê tiếp nhận bao nhiêu đơn?", an_khe, ("2.054 đơn",)),  # a second one, same article
     ]
-    assert ui.pick_examples(ui_pipeline, candidates) == ["An Khê tiếp nhận bao nhiêu đơn?"]
-    seeds = ui.pick_examples(ui_pipeline, limit=10)
-    assert len(seeds) >= 3, "the seed examples should keep working as the engine improves"
+    assert ui.pick_examples(ui_pipeline, candidates) == [
+        "An Khê tiếp nhận bao nhiêu đơn?",  # the shortest that is answered right
+        "An Khe tiep nhan bao nhieu don?",  # and the same typed without diacritics
+    ]
+    assert ui.pick_examples(ui_pipeline, candidates[:3]) == []
+
+
+def test_examples_come_from_the_question_set_one_per_article(ui_pipeline):
+    questions = ui.pick_examples(ui_pipeline)
+    assert len(questions) == ui.EXAMPLES_SHOWN
+    sources = {ui_pipeline.ask(q).citations[0].source for q in questions[:-1]}
+    assert len(sources) == len(questions) - 1  # each about a different article
+    assert questions[-1] == fold(questions[-1])  # the last one shows that diacritics are optional
+
+
+def test_read_examples_passes_over_what_it_cannot_use(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                '{"question": "Ai?", "answers": ["B"], "source": "seeds/a.txt"}',
+                '{"question": "Giá vàng?", "answers": [], "source": null}',
+                "not json",
+                "[1, 2]",
+                '{"question": "Khi nào?", "answers": ["2020"]}',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    assert ui.read_examples(path) == [ui.Example("Ai?", "seeds/a.txt", ("B",))]
+    assert ui.read_examples(tmp_path / "missing.jsonl") == []
 
 
 # --- the API ------------------------------------------------------------------------------------------
