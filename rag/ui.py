@@ -248,7 +248,7 @@ def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
                     label="Hội thoại",
                     show_label=False,
                     elem_id="rv-chat",
-                    height=540,
+                    height=480,
                     placeholder=(
                         "**Hãy đặt một câu hỏi về nội dung các bài báo.**  \n"
                         "Ví dụ: một con số, một ngày tháng, ai đã làm gì."
