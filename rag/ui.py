@@ -21,7 +21,6 @@ from .ui_render import answer_html, header_html, notice_html, question_html, sou
 
 # No analytics or version checks: the page must start on a machine without internet access.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("GRADIO_SSR_MODE", "False")
 
 import gradio as gr  # noqa: E402 - after the environment above
 
@@ -264,6 +263,7 @@ def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
                 with gr.Row(equal_height=True):
                     box = gr.Textbox(
                         placeholder="Nhập câu hỏi, có dấu hoặc không dấu, rồi nhấn Enter…",
+                        label="Câu hỏi",
                         show_label=False,
                         lines=1,
                         max_lines=6,
