@@ -119,7 +119,7 @@ class Answerer:
     def _weights(self, query: Query) -> dict[str, float]:
         """IDF weight of each topical query term, in the view the question was typed in."""
         view = "folded" if query.mode == "unaccented" else "accented"
-        terms = query.folded_terms if view == "folded" else query.terms
+        terms = [fold(t) for t in query.typed_terms] if view == "folded" else query.terms
         stop = FOLDED_QUESTION_WORDS if view == "folded" else QUESTION_WORDS
         weights = {}
         for t in terms:

@@ -23,13 +23,17 @@ import numpy as np
 
 from .chunking import Chunker, ChunkSettings, index_text
 from .config import RagError
+from .diacritics import DiacriticRestorer
 from .embedding import Embedder
+from .lexical import SETTINGS as LEXICAL_SETTINGS
 from .lexical import LexicalIndex
 from .schema import Article, Chunk
+from .textnorm import tokens
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+RESTORER = "diacritics.json"
 
 
 class StoreError(RagError):
@@ -129,6 +133,7 @@ class Store:
         self.dense = dense
         self.lexical = lexical
         self.settings = ChunkSettings(**manifest["chunking"])
+        self._restorer: DiacriticRestorer | None = None
         self.index_texts = [index_text(self.articles[c.article_id], c, self.settings) for c in chunks]
 
     @property
@@ -140,7 +145,8 @@ class Store:
         return self.manifest["embedding"]["backend"]
 
     @classmethod
-    def load(cls, store_dir: Path) -> Store:
+    def load(cls, store_dir: Path, *, strict: bool = True) -> Store:
+        """The current generation; `strict=False` accepts a keyword index of an older kind (to rebuild it)."""
         folder = current_generation(store_dir)
         if folder is None:
             raise StoreError(f"no index in {store_dir}: run `rag index` to build it")
@@ -169,6 +175,8 @@ class Store:
                 f"the index in {store_dir} is damaged ({type(exc).__name__}: {str(exc)[:120]}): "
                 "run `rag index --rebuild`"
             ) from None
+        if strict and manifest.get("lexical") != LEXICAL_SETTINGS:
+            raise StoreError(f"the keyword index in {store_dir} is of an older kind: run `rag index`")
         n = len(chunks)
         if not (len(vectors) == dense.ntotal == lexical.size == n == manifest.get("chunks")):
             raise StoreError(
@@ -176,6 +184,18 @@ class Store:
                 "run `rag index --rebuild`"
             )
         return cls(folder, manifest, articles, chunks, vectors, dense, lexical)
+
+    @property
+    def restorer(self) -> DiacriticRestorer:
+        """Loaded on the first question typed without diacritics."""
+        if self._restorer is None:
+            try:
+                self._restorer = DiacriticRestorer.load(self.folder / RESTORER)
+            except (OSError, ValueError) as exc:
+                raise StoreError(
+                    f"the index in {self.folder.parent} is damaged ({exc}): run `rag index --rebuild`"
+                ) from None
+        return self._restorer
 
     def check_model(self, model: str, backend: str) -> None:
         if self.model != model or self.backend != backend:
@@ -206,7 +226,7 @@ def _previous(
     if not store_exists(store_dir):
         return None, "new store"
     try:
-        prev = Store.load(store_dir)
+        prev = Store.load(store_dir, strict=False)
     except StoreError as exc:
         return None, f"previous store unusable ({exc})"
     emb = prev.manifest["embedding"]
@@ -263,7 +283,8 @@ def build_store(
         report.articles = len(articles)
         report.chunks = sum(len(c) for _, c, _ in plan)
         report.embedded_chunks = len(to_embed)
-        if prev is not None and not (report.added or report.changed or report.removed):
+        lexical_stale = prev is not None and prev.manifest.get("lexical") != LEXICAL_SETTINGS
+        if prev is not None and not (report.added or report.changed or report.removed or lexical_stale):
             report.up_to_date = True
             report.seconds = time.perf_counter() - started
             return report
@@ -311,13 +332,15 @@ def _write_generation(
     np.save(tmp / "vectors.npy", vectors)
     faiss.write_index(_dense_index(vectors), str(tmp / "dense.faiss"))
     by_id = {a.id: a for a in articles}
-    LexicalIndex.build([index_text(by_id[c.article_id], c, settings) for c in chunks]).save(tmp / "lexical")
+    tokenised = [tokens(index_text(by_id[c.article_id], c, settings)) for c in chunks]
+    LexicalIndex.from_tokens(tokenised).save(tmp / "lexical")
+    DiacriticRestorer.from_tokens(tokenised).save(tmp / RESTORER)
     manifest = {
         "format_version": FORMAT_VERSION,
         "embedding": {"model": embedder.model, "backend": embedder.backend, "dim": embedder.dim},
         "chunking": settings.to_dict(),
         "dense_index": {"type": "flat", "metric": "inner_product"},
-        "lexical": {"library": "bm25s", "k1": 1.2, "b": 0.75, "views": ["accented", "folded"]},
+        "lexical": LEXICAL_SETTINGS,
         "articles": {a.id: {"hash": a.content_hash, "path": a.path} for a in articles},
         "chunks": len(chunks),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
