@@ -126,7 +126,8 @@ class Pipeline:
         text, notice = prepare_question(question, self.settings.max_question_chars)
         query = read_query(text, self.store)
         k = max(1, top_k or self.settings.top_k)
-        hits = self.retriever.search(query, max(k, self.answerer.settings.passages))
+        depth = max(k, self.answerer.settings.passages, self.answerer.settings.rerank_depth)
+        hits = self.answerer.rerank(query, self.retriever.search(query, depth))
         answer = self.answerer.compose(query, hits)
         answer.hits = answer.hits[:k]
         answer.notice = notice

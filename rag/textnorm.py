@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 # A number keeps its inner separators ("2.054", "1,5", "19.5.2023", "2010-3/2020" splits at - and /).
@@ -40,9 +41,30 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+_TONE_CLUSTER = re.compile(r"(?<!q)(oa|oe|uy)$")
+
+
+@lru_cache(maxsize=100_000)
+def canonical_tone(word: str) -> str:
+    """One spelling for syllables written in both tone styles: "hoà"/"hòa", "thuỷ"/"thủy" -> "hòa", "thủy".
+
+    Only open syllables ending in oa, oe, uy differ between the styles; the tone goes on the first vowel.
+    """
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = [c for c in decomposed if c in _TONES]
+    if len(tone) != 1:
+        return word
+    base = "".join(c for c in decomposed if c not in _TONES)
+    if not _TONE_CLUSTER.search(base.lower()):
+        return word
+    pos = len(base) - 1
+    return unicodedata.normalize("NFC", base[:pos] + tone[0] + base[pos:])
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-cased syllables and numbers, in order."""
-    return [t.lower() for t in TOKEN_PATTERN.findall(nfc(text))]
+    """Lower-cased syllables and numbers, in order, each in one canonical spelling."""
+    return [canonical_tone(t.lower()) for t in TOKEN_PATTERN.findall(nfc(text))]
 
 
 def has_diacritics(word: str) -> bool:
