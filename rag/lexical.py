@@ -36,14 +36,16 @@ def with_pairs(syllables: Sequence[str]) -> list[str]:
     return [*syllables, *(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))]
 
 
-def view_terms(syllables: Sequence[str], view: str) -> list[str]:
+def view_terms(syllables: Sequence[str], view: str, pairs: bool = True) -> list[str]:
     """Index terms of a tokenised text in one view."""
-    return with_pairs([fold(t) for t in syllables] if view == "folded" else list(syllables))
+    terms = [fold(t) for t in syllables] if view == "folded" else list(syllables)
+    return with_pairs(terms) if pairs else terms
 
 
 class LexicalIndex:
-    def __init__(self, views: dict[str, bm25s.BM25]):
+    def __init__(self, views: dict[str, bm25s.BM25], pairs: bool = True):
         self._views = views
+        self.pairs = pairs
         self._df = {name: np.diff(np.asarray(bm.scores["indptr"])) for name, bm in views.items()}
         self.size = int(next(iter(views.values())).scores["num_docs"])
 
@@ -52,13 +54,20 @@ class LexicalIndex:
         return cls.from_tokens([tokens(t) for t in texts])
 
     @classmethod
-    def from_tokens(cls, docs: Sequence[Sequence[str]]) -> LexicalIndex:
+    def from_tokens(
+        cls,
+        docs: Sequence[Sequence[str]],
+        k1: float = SETTINGS["k1"],
+        b: float = SETTINGS["b"],
+        pairs: bool = True,
+    ) -> LexicalIndex:
+        """Other parameters than the defaults serve the ablation study (eval/ablation.py)."""
         views = {}
         for name in VIEWS:
-            bm = bm25s.BM25(k1=SETTINGS["k1"], b=SETTINGS["b"])
-            bm.index([view_terms(doc, name) for doc in docs], show_progress=False)
+            bm = bm25s.BM25(k1=k1, b=b)
+            bm.index([view_terms(doc, name, pairs) for doc in docs], show_progress=False)
             views[name] = bm
-        return cls(views)
+        return cls(views, pairs)
 
     def save(self, folder: Path) -> None:
         for name, bm in self._views.items():
@@ -72,7 +81,7 @@ class LexicalIndex:
     def scores(self, syllables: Sequence[str], view: str) -> np.ndarray:
         """BM25 score of every chunk for a question's syllables (pairs are added here)."""
         vocab = self._views[view].vocab_dict
-        known = [t for t in dict.fromkeys(view_terms(syllables, view)) if t in vocab]
+        known = [t for t in dict.fromkeys(view_terms(syllables, view, self.pairs)) if t in vocab]
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._views[view].get_scores(known), dtype=np.float32)

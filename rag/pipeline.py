@@ -124,7 +124,7 @@ class Pipeline:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
-        query = read_query(text, self.store)
+        query = read_query(text, self.store, self.retriever.settings.restore_diacritics)
         k = max(1, top_k or self.settings.top_k)
         depth = max(k, self.answerer.settings.passages, self.answerer.settings.rerank_depth)
         hits = self.answerer.rerank(query, self.retriever.search(query, depth))

@@ -37,6 +37,8 @@ class RetrievalSettings:
     candidates: int = 100  # per retriever, before fusion
     norm_top: int = 50  # z-scores are taken against this many best scores of each retriever
     weights: dict[str, dict[str, float]] = field(default_factory=_default_weights)
+    fusion: str = "z"  # "z" (standardised scores) or "rrf" (reciprocal rank, k=60), kept for comparison
+    restore_diacritics: bool = True
 
 
 @dataclass
@@ -54,11 +56,11 @@ class Query:
         return self.search_text != self.text
 
 
-def read_query(question: str, store: Store | None = None) -> Query:
+def read_query(question: str, store: Store | None = None, restore: bool = True) -> Query:
     """Route the question; restore its diacritics from the store's vocabulary when typed without."""
     typed = tokens(question)
     if typed_without_diacritics(question):
-        search = store.restorer.restore(question) if store is not None else question
+        search = store.restorer.restore(question) if store is not None and restore else question
         return Query(question, "unaccented", search, tokens(search), typed)
     return Query(question, "accented", question, typed, typed)
 
@@ -107,8 +109,16 @@ class Retriever:
         raw: dict[str, np.ndarray] = {}
         for name, (top_rows, score) in signals.items():
             values = score(union)
-            own = np.sort(score(top_rows))[-self.settings.norm_top :] if len(top_rows) else values
-            fused += weights[name] * _zscores(values, own)
+            if self.settings.fusion == "rrf":
+                rank = {
+                    int(r): i for i, r in enumerate(top_rows[np.argsort(-score(top_rows), kind="stable")])
+                }
+                fused += weights[name] * np.array(
+                    [1.0 / (61 + rank[int(r)]) if int(r) in rank else 0.0 for r in union]
+                )
+            else:
+                own = np.sort(score(top_rows))[-self.settings.norm_top :] if len(top_rows) else values
+                fused += weights[name] * _zscores(values, own)
             raw[name] = values
         order = np.argsort(-fused, kind="stable")[:k]
         hits = []
