@@ -49,6 +49,21 @@ _EVIDENCE = {
 }
 
 
+_UNITS_BEFORE = {
+    "nam",
+    "thang",
+    "ngay",
+    "the ky",
+    "ky",
+    "lan",
+    "quy",
+    "tuan",
+    "gio",
+    "phut",
+    "so",
+    "khoa",
+    "lop",
+}
 _PHRASES = ["bao nhiêu", "khi nào", "bao giờ", "như thế nào", "thế nào", "tại sao", "vì sao", "là gì"]
 QUESTION_PHRASES = set(_PHRASES) | {fold(p) for p in _PHRASES}
 NUMBER_WORDS = {
@@ -69,6 +84,32 @@ def _has_evidence(qtype: str, sentence: str, asked: set[str]) -> bool:
     return any(m.group().lower() not in asked for m in _EVIDENCE[qtype].finditer(sentence))
 
 
+def asked_unit(terms: list[str]) -> tuple[str, str] | None:
+    """The unit a number is asked for, and on which side of the number it stands.
+
+    "bao nhiêu đơn" wants "2.054 đơn" (unit after the number); "tháng mấy", "năm nào" want
+    "tháng 10", "năm 2018" (unit before it).
+    """
+    folded = [fold(t) for t in terms]
+    for i, t in enumerate(folded):
+        if t == "nhieu" and i and folded[i - 1] == "bao" and i + 1 < len(terms):
+            return terms[i + 1], "after"
+        if t in ("may", "nao") and i and folded[i - 1] in _UNITS_BEFORE:
+            return terms[i - 1], "before"
+    return None
+
+
+def _has_unit_number(sentence: str, unit: tuple[str, str], asked: set[str]) -> bool:
+    words = tokens(sentence)
+    word, side = unit
+    for i, t in enumerate(words):
+        if (t[0].isdigit() or t in NUMBER_WORDS) and t not in asked:
+            j = i + 1 if side == "after" else i - 1
+            if 0 <= j < len(words) and words[j] == word:
+                return True
+    return False
+
+
 def question_type(text: str) -> str | None:
     folded = fold(text.lower())
     return next((name for name, pattern in _TYPES if pattern.search(folded)), None)
@@ -81,6 +122,7 @@ class AnswerSettings:
     second_ratio: float = 0.6  # a second sentence must score this share of the first
     type_weight: float = 0.4
     rank_penalty: float = 0.2
+    unit_share: float = 0.5  # extra type evidence for the number next to the asked unit ("2.054 đơn")
     word_weight: float = 0.6  # whole words found, on top of single syllables
     title_share: float = 0.5  # how much the article title stands in for what a sentence leaves out
     rerank_weight: float = 1.5  # how much the best sentence of a passage lifts it over the others
@@ -172,6 +214,7 @@ class Answerer:
         weights, folded = self.topic_weights(query)
         qtype = question_type(query.search_text)
         asked = set(query.terms)
+        unit = asked_unit(query.terms) if qtype in ("number", "time") else None
         topic = self.topic_words(query)[0]
         out = []
         for start, end in sentence_spans(hit.chunk.text):
@@ -182,6 +225,8 @@ class Answerer:
                 single += s.title_share * (union - single)
             whole = self.word_coverage(sentence, topic, folded)
             typed = float(bool(qtype) and _has_evidence(qtype, sentence, asked))
+            if typed and unit and _has_unit_number(sentence, unit, asked):
+                typed += s.unit_share
             out.append((start, end, single + s.word_weight * whole + s.type_weight * typed))
         return sorted(out, key=lambda x: -x[2])
 

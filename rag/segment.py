@@ -60,6 +60,9 @@ def words(text: str, folded: bool = False) -> list[tuple[str, ...]]:
         return [fold(s) for s in syllables] if folded else syllables
 
     def flush() -> None:
+        if len(run) >= 3 and not out and not plain:
+            # The first word is capitalised anyway: "Tỉnh An Giang có..." names "An Giang".
+            plain.append(run.pop(0))
         if len(run) >= 2:
             out.extend(segment(norm(plain), folded))
             plain.clear()
