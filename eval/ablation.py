@@ -30,7 +30,7 @@ from rag.textnorm import fold, tokens  # noqa: E402
 
 BASE_ANSWER = AnswerSettings(
     max_sentences=1, type_weight=0.0, rank_penalty=0.0, word_weight=0.0, title_share=0.0,
-    rerank_weight=0.0, min_support=0.0,
+    rerank_weight=0.0, min_support=0.0, number_gate=False,
 )  # fmt: skip
 OLD_UNACCENTED = {"accented": {"dense": 0.5, "bm25": 0.5}, "unaccented": {"bm25_folded": 1.0, "dense": 0.25}}
 
@@ -66,8 +66,8 @@ def steps() -> list[Step]:
     out.append(Step("+ passages reranked by their best sentence", r, a, lex))
     a = replace(a, max_sentences=2)
     out.append(Step("+ second sentence when it scores >= 0.6 of the first", r, a, lex))
-    a = replace(a, min_support=AnswerSettings().min_support)
-    out.append(Step("+ abstention below 0.35 word support = shipped", r, a, lex))
+    a = replace(a, min_support=AnswerSettings().min_support, number_gate=True)
+    out.append(Step("+ abstention below 0.35 word support, or no number for bao nhiêu = shipped", r, a, lex))
     final_r, final_a = RetrievalSettings(), AnswerSettings()
     assert (r.fusion, a) == (final_r.fusion, final_a), "the last step must be the shipped settings"
     out.append(

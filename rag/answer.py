@@ -127,6 +127,7 @@ class AnswerSettings:
     title_share: float = 0.5  # how much the article title stands in for what a sentence leaves out
     rerank_weight: float = 1.5  # how much the best sentence of a passage lifts it over the others
     rerank_depth: int = 10  # passages reranked
+    number_gate: bool = True  # abstain on "bao nhiêu" when the best passage has no new number
     min_support: float = 0.35  # share of the question's words the best passage must hold, else abstain
 
 
@@ -136,6 +137,7 @@ class Candidate:
     start: int  # offsets in the passage
     end: int
     score: float
+    whole: float  # share of the question's words it holds whole
 
 
 class Answerer:
@@ -204,12 +206,13 @@ class Answerer:
 
     def lacks_asked_number(self, query: Query, hits: list[Hit]) -> bool:
         """A "bao nhiêu" question whose best passage holds no number the question did not bring."""
-        if question_type(query.search_text) != "number" or not hits:
+        if not self.settings.number_gate or question_type(query.search_text) != "number" or not hits:
             return False
         return not _new_number(hits[0].chunk.text, set(query.terms))
 
-    def _sentences(self, query: Query, hit: Hit) -> list[tuple[int, int, float]]:
-        """(start, end, score) of each sentence of a passage, best first, before any rank penalty."""
+    def _sentences(self, query: Query, hit: Hit) -> list[tuple[int, int, float, float]]:
+        """(start, end, score, whole-word coverage) of each sentence of a passage, best first, before any
+        rank penalty."""
         s = self.settings
         weights, folded = self.topic_weights(query)
         qtype = question_type(query.search_text)
@@ -227,7 +230,7 @@ class Answerer:
             typed = float(bool(qtype) and _has_evidence(qtype, sentence, asked))
             if typed and unit and _has_unit_number(sentence, unit, asked):
                 typed += s.unit_share
-            out.append((start, end, single + s.word_weight * whole + s.type_weight * typed))
+            out.append((start, end, single + s.word_weight * whole + s.type_weight * typed, whole))
         return sorted(out, key=lambda x: -x[2])
 
     def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
@@ -235,13 +238,12 @@ class Answerer:
         seen: set[tuple[str, int]] = set()
         out = []
         for hit in hits[: self.settings.passages]:
-            for start, end, score in self._sentences(query, hit):
+            for start, end, score, whole in self._sentences(query, hit):
                 key = (hit.chunk.article_id, hit.chunk.start + start)
                 if key not in seen:
                     seen.add(key)
-                    out.append(
-                        Candidate(hit, start, end, score - self.settings.rank_penalty * (hit.rank - 1))
-                    )
+                    penalty = self.settings.rank_penalty * (hit.rank - 1)
+                    out.append(Candidate(hit, start, end, score - penalty, whole))
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -266,8 +268,11 @@ class Answerer:
             return Answer(query.text, ABSTAIN_MESSAGE, True, [], hits)
         chosen = [ranked[0]]
         for c in ranked[1 : s.max_sentences]:
-            if c.score >= s.second_ratio * ranked[0].score:
+            # a further sentence must score close to the first and hold a word of the question itself
+            if c.score >= s.second_ratio * ranked[0].score and c.whole > 0:
                 chosen.append(c)
+        if len({c.hit.article.id for c in chosen}) == 1:  # one article: read in its own order
+            chosen.sort(key=lambda c: c.hit.chunk.start + c.start)
         citations = [self._cite(n, c) for n, c in enumerate(chosen, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(query.text, text, False, citations, hits)
