@@ -45,7 +45,11 @@ def _check_mean_pooling(model_folder: Path) -> None:
             "has none: use RAG_BACKEND=torch"
         )
     config = json.loads(pooling.read_text(encoding="utf-8"))
-    others = [k for k, v in config.items() if k.startswith("pooling_mode_") and v and k != "pooling_mode_mean_tokens"]
+    others = [
+        k
+        for k, v in config.items()
+        if k.startswith("pooling_mode_") and v and k != "pooling_mode_mean_tokens"
+    ]
     if not config.get("pooling_mode_mean_tokens") or others:
         raise RagError(f"the onnx backends support mean pooling only ({model_folder}): use RAG_BACKEND=torch")
     kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in json.loads(modules.read_text(encoding="utf-8"))]
