@@ -103,7 +103,7 @@ def worker_build(size: str, store: Path, backend: str) -> dict:
     ingest_s = time.perf_counter() - started
     embedder = load_embedder(Settings().model, backend)
     load_s = time.perf_counter() - started - ingest_s
-    report = build_store(articles, store, embedder, Settings().chunking, rebuild=True)
+    report = build_store(articles, store, embedder, Settings().chunking, rebuild=True, progress=_progress)
     wall = time.perf_counter() - started
     manifest = Store.load(store).manifest
     gen = store / (store / "CURRENT").read_text().strip()
@@ -125,6 +125,20 @@ def worker_build(size: str, store: Path, backend: str) -> dict:
             "articles.jsonl": (gen / "articles.jsonl").stat().st_size / 2**20,
         },
     }
+
+
+def _progress(total: int, n_articles: int):
+    """Progress on stderr every ~5%: long builds run in the background and are checked on."""
+    state = {"done": 0, "next": 0, "t0": time.perf_counter()}
+
+    def tick(n: int) -> None:
+        state["done"] += n
+        if state["done"] >= state["next"] or state["done"] == total:
+            rate = state["done"] / max(1e-9, time.perf_counter() - state["t0"])
+            print(f"  embedded {state['done']}/{total} chunks ({rate:.1f}/s)", file=sys.stderr, flush=True)
+            state["next"] += max(1, total // 20)
+
+    return tick
 
 
 def worker_add(size: str, store: Path, backend: str) -> dict:
@@ -301,11 +315,10 @@ def _env() -> dict:
 def run_worker(args: list[str], log) -> dict:
     """Run one worker process; its last stdout line is its JSON result."""
     proc = subprocess.run(
-        _python() + args, capture_output=True, text=True, env=_env(), cwd=project_root(), check=False
+        _python() + args, stdout=subprocess.PIPE, text=True, env=_env(), cwd=project_root(), check=False
     )
     if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RagError(f"benchmark step {' '.join(args[:4])} failed: {tail}")
+        raise RagError(f"benchmark step {' '.join(args[:4])} failed (exit {proc.returncode}; see above)")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -134,6 +134,8 @@ class OnnxEmbedder(Embedder):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = int(os.environ.get("RAG_THREADS", "0"))
         options.log_severity_level = 3
+        # Busy-waiting worker threads steal the cores they wait for when the machine is shared.
+        options.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("RAG_SPIN", "0"))
         try:
             self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001 - a damaged cache file is reported as one line
