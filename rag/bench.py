@@ -94,7 +94,7 @@ def folder_mb(path: Path) -> float:
 # --- workers (each runs in its own process) ------------------------------------------------------
 
 
-def worker_build(size: str, store: Path, backend: str) -> dict:
+def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> dict:
     from .embedding import load_embedder
     from .index import Store, build_store
 
@@ -103,8 +103,15 @@ def worker_build(size: str, store: Path, backend: str) -> dict:
     ingest_s = time.perf_counter() - started
     embedder = load_embedder(Settings().model, backend)
     load_s = time.perf_counter() - started - ingest_s
-    report = build_store(articles, store, embedder, Settings().chunking, rebuild=True, progress=_progress)
+    report = build_store(
+        articles, store, embedder, Settings().chunking, rebuild=not resume, progress=_progress
+    )
     wall = time.perf_counter() - started
+    if report.embedded_chunks < report.chunks:
+        print(
+            f"  resumed: {report.chunks - report.embedded_chunks} chunks were already embedded",
+            file=sys.stderr,
+        )
     manifest = Store.load(store).manifest
     gen = store / (store / "CURRENT").read_text().strip()
     return {
@@ -114,7 +121,9 @@ def worker_build(size: str, store: Path, backend: str) -> dict:
         "model_load_s": load_s,
         "index_s": report.seconds,
         "wall_s": wall,
-        "chunks_per_s": report.chunks / report.seconds,
+        "embedded_chunks": report.embedded_chunks,
+        "resumed": report.embedded_chunks < report.chunks,
+        "chunks_per_s": report.embedded_chunks / report.seconds,
         "peak_rss_mb": peak_rss_mb(),
         "disk_mb": folder_mb(gen),
         "dense_index": manifest["dense_index"],
@@ -298,6 +307,7 @@ class BenchConfig:
     steps: list[str] = field(default_factory=lambda: ["build", "add", "query", "cold"])
     embed_backends: list[str] = field(default_factory=list)
     embed_chunks: int = 192
+    resume: bool = False  # continue an interrupted build instead of starting over
 
 
 def _python() -> list[str]:
@@ -371,12 +381,10 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
         question = bench_questions(1)[0]
         if "build" in cfg.steps:
             log(f"[{size}] building with {cfg.backend} ...")
-            results.put(
-                me,
-                size,
-                "build",
-                run_worker(["-m", "rag.bench", "build", size, str(store), cfg.backend], log),
+            args = ["-m", "rag.bench", "build", size, str(store), cfg.backend] + (
+                ["resume"] if cfg.resume else []
             )
+            results.put(me, size, "build", run_worker(args, log))
             if cfg.baseline:
                 log(f"[{size}] building with the LangChain baseline ...")
                 results.put(
@@ -487,7 +495,7 @@ def main(argv: list[str]) -> int:
     """Worker entry: `python -m rag.bench <worker> args...` prints one JSON line."""
     name, args = argv[0], argv[1:]
     if name == "build":
-        value = worker_build(args[0], Path(args[1]), args[2])
+        value = worker_build(args[0], Path(args[1]), args[2], resume=args[3:] == ["resume"])
     elif name == "add":
         value = worker_add(args[0], Path(args[1]), args[2])
     elif name == "query":

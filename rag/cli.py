@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--embed-chunks", type=_int_in(16), default=192, metavar="N", help="chunks for --embed")
     p.add_argument("--work", type=Path, metavar="DIR", help="stores and results.json (default: cache folder)")
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted build instead of rebuilding"
+    )
     p.add_argument("--report", action="store_true", help="only print the table of the results so far")
     return parser
 
@@ -205,6 +208,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         steps=[s.strip() for s in args.steps.split(",") if s.strip()],
         embed_backends=[b.strip() for b in (args.embed or "").split(",") if b.strip()],
         embed_chunks=args.embed_chunks,
+        resume=args.resume,
     )
     if args.work:
         cfg.work = args.work.resolve()

@@ -110,6 +110,7 @@ def store_exists(store_dir: Path) -> bool:
 # the memory). Below this size the exact index is cheap enough and needs no training.
 APPROXIMATE_FROM = 50_000
 RETRAIN_GROWTH = 4.0  # retrain IVF centroids once the store has grown this much since training
+CHECKPOINT_CHUNKS = 5_000  # a long build writes a usable generation every this many embedded chunks
 
 
 @dataclass(frozen=True)
@@ -317,86 +318,139 @@ def build_store(
     rebuild: bool = False,
     progress: Callable[[int, int], Callable[[int], None]] | None = None,
     dense: DenseSettings | None = None,
+    checkpoint_chunks: int | None = CHECKPOINT_CHUNKS,
 ) -> BuildReport:
     """Bring the store in line with `articles`, embedding only new or changed ones.
 
     `progress(total_chunks_to_embed, total_articles)` returns a callback advanced per embedded chunk.
+    With more than `checkpoint_chunks` chunks to embed, a complete (partial) generation is written
+    after each such slice of new articles: an interrupted long build resumes where it stopped
+    (the next run reuses what was written), and the store stays usable meanwhile.
     """
     started = time.perf_counter()
     report = BuildReport(store=store_dir)
+    chunker = Chunker(settings)
     with _build_lock(store_dir):
         _sweep_stale(store_dir)
         prev, reason = (None, "--rebuild asked") if rebuild else _previous(store_dir, embedder, settings)
         report.full_rebuild_reason = reason
         prev_hashes = prev.manifest["articles"] if prev else {}
-        current = {a.id for a in articles}
-        report.removed = sorted(set(prev_hashes) - current)
-
-        chunker = Chunker(settings)
-        plan: list[tuple[Article, list[Chunk], range | None]] = []
-        to_embed: list[str] = []
-        for article in articles:
-            old = prev_hashes.get(article.id)
-            if prev is not None and old is not None and old["hash"] == article.content_hash:
-                rows = prev.article_chunks(article.id)
-                plan.append((article, prev.chunks[rows.start : rows.stop], rows))
-                continue
-            (report.changed if old is not None else report.added).append(article.id)
-            chunks = chunker.split(article)
-            plan.append((article, chunks, None))
-            to_embed.extend(index_text(article, c, settings) for c in chunks)
-
+        report.removed = sorted(set(prev_hashes) - {a.id for a in articles})
+        fresh_ids = [
+            a.id
+            for a in articles
+            if prev is None or a.id not in prev_hashes or prev_hashes[a.id]["hash"] != a.content_hash
+        ]
+        report.changed = [i for i in fresh_ids if i in prev_hashes]
+        report.added = [i for i in fresh_ids if i not in prev_hashes]
         report.articles = len(articles)
-        report.chunks = sum(len(c) for _, c, _ in plan)
-        report.embedded_chunks = len(to_embed)
-        if prev is not None and not (report.added or report.changed or report.removed):
+        if prev is not None and not fresh_ids and not report.removed:
+            report.chunks = len(prev.chunks)
             report.up_to_date = True
             report.seconds = time.perf_counter() - started
             return report
-
-        tick = progress(len(to_embed), len(articles)) if progress else None
-        fresh = (
-            embedder.encode_passages(to_embed, progress=tick)
-            if to_embed
-            else np.zeros((0, embedder.dim), np.float32)
-        )
-        # Row i of the new store is row `order[i]` of [previous store's rows, then the fresh chunks].
-        n_prev = len(prev.chunks) if prev is not None else 0
-        order, cursor = [], n_prev
-        for _, chunks, rows in plan:
-            if rows is None:
-                order.append(np.arange(cursor, cursor + len(chunks)))
-                cursor += len(chunks)
-            else:
-                order.append(np.arange(rows.start, rows.stop))
-        order_arr = np.concatenate(order) if order else np.zeros(0, np.int64)
-        vectors = np.empty((len(order_arr), embedder.dim), np.float16)
-        old_rows = order_arr < n_prev
-        if prev is not None and old_rows.any():
-            vectors[old_rows] = np.asarray(prev.vectors)[order_arr[old_rows]]
-        vectors[~old_rows] = fresh[order_arr[~old_rows] - n_prev]
-        chunks_all = [c for _, chunks, _ in plan for c in chunks]
-        lexical = None
-        if prev is not None and prev.lexical.has_counts:
-            lexical = LexicalIndex.combine(prev.lexical, order_arr, to_embed)
-        else:
-            by_id = {a.id: a for a in articles}
-            lexical = LexicalIndex.build([index_text(by_id[c.article_id], c, settings) for c in chunks_all])
-        _write_generation(
-            store_dir,
-            articles,
-            chunks_all,
-            vectors,
-            lexical,
-            embedder,
-            settings,
-            report,
-            started,
-            dense or DenseSettings(),
-            prev,
-        )
+        splits = {a.id: chunker.split(a) for a in articles if a.id in set(fresh_ids)}
+        total = sum(len(c) for c in splits.values())
+        tick = progress(total, len(articles)) if progress else None
+        # Slices of new articles, each ending where `checkpoint_chunks` more chunks are reached.
+        cuts, pending = [], 0
+        for aid in fresh_ids:
+            pending += len(splits[aid])
+            if checkpoint_chunks and pending >= checkpoint_chunks:
+                cuts.append(aid)
+                pending = 0
+        done: set[str] = set()
+        position = {a.id: i for i, a in enumerate(articles)}
+        fresh_set = set(fresh_ids)
+        stops = [position[c] for c in cuts if c != fresh_ids[-1]] + [len(articles) - 1]
+        for stop in stops:
+            done |= {a.id for a in articles[: stop + 1] if a.id in fresh_set}
+            step_articles = [a for a in articles if a.id not in fresh_set or a.id in done]
+            prev = _build_step(
+                step_articles,
+                store_dir,
+                embedder,
+                settings,
+                prev,
+                splits,
+                tick,
+                dense or DenseSettings(),
+                started,
+            )
+            report.embedded_chunks = sum(len(splits[i]) for i in done)
+        report.chunks = len(prev.chunks) if prev is not None else 0
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build_step(
+    articles: list[Article],
+    store_dir: Path,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    prev: Store | None,
+    splits: dict[str, list[Chunk]],
+    tick: Callable[[int], None] | None,
+    dense: DenseSettings,
+    started: float,
+) -> Store:
+    """Write one generation holding `articles`; reuse `prev` for those unchanged; return it loaded."""
+    prev_hashes = prev.manifest["articles"] if prev else {}
+    plan: list[tuple[Article, list[Chunk], range | None]] = []
+    to_embed: list[str] = []
+    for article in articles:
+        old = prev_hashes.get(article.id)
+        if prev is not None and old is not None and old["hash"] == article.content_hash:
+            rows = prev.article_chunks(article.id)
+            plan.append((article, prev.chunks[rows.start : rows.stop], rows))
+            continue
+        chunks = splits[article.id]
+        plan.append((article, chunks, None))
+        to_embed.extend(index_text(article, c, settings) for c in chunks)
+    added = sum(1 for a in articles if a.id not in prev_hashes)
+    changed = len([a for a, _, rows in plan if rows is None]) - added
+    removed = len(set(prev_hashes) - {a.id for a in articles})
+    fresh = (
+        embedder.encode_passages(to_embed, progress=tick)
+        if to_embed
+        else np.zeros((0, embedder.dim), np.float32)
+    )
+    # Row i of the new store is row `order[i]` of [previous store's rows, then the fresh chunks].
+    n_prev = len(prev.chunks) if prev is not None else 0
+    order, cursor = [], n_prev
+    for _, chunks, rows in plan:
+        if rows is None:
+            order.append(np.arange(cursor, cursor + len(chunks)))
+            cursor += len(chunks)
+        else:
+            order.append(np.arange(rows.start, rows.stop))
+    order_arr = np.concatenate(order) if order else np.zeros(0, np.int64)
+    vectors = np.empty((len(order_arr), embedder.dim), np.float16)
+    old_rows = order_arr < n_prev
+    if prev is not None and old_rows.any():
+        vectors[old_rows] = np.asarray(prev.vectors)[order_arr[old_rows]]
+    vectors[~old_rows] = fresh[order_arr[~old_rows] - n_prev]
+    chunks_all = [c for _, chunks, _ in plan for c in chunks]
+    lexical = None
+    if prev is not None and prev.lexical.has_counts:
+        lexical = LexicalIndex.combine(prev.lexical, order_arr, to_embed)
+    else:
+        by_id = {a.id: a for a in articles}
+        lexical = LexicalIndex.build([index_text(by_id[c.article_id], c, settings) for c in chunks_all])
+    _write_generation(
+        store_dir,
+        articles,
+        chunks_all,
+        vectors,
+        lexical,
+        embedder,
+        settings,
+        (added, changed, removed),
+        started,
+        dense,
+        prev,
+    )
+    return Store.load(store_dir)
 
 
 def _write_generation(
@@ -407,7 +461,7 @@ def _write_generation(
     lexical: LexicalIndex,
     embedder: Embedder,
     settings: ChunkSettings,
-    report: BuildReport,
+    counts: tuple[int, int, int],
     started: float,
     dense: DenseSettings,
     prev: Store | None,
@@ -442,11 +496,7 @@ def _write_generation(
         "chunks": len(chunks),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "build_seconds": round(time.perf_counter() - started, 3),
-        "last_build": {
-            "added": len(report.added),
-            "changed": len(report.changed),
-            "removed": len(report.removed),
-        },
+        "last_build": dict(zip(("added", "changed", "removed"), counts, strict=True)),
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync_tree(tmp)
