@@ -17,27 +17,7 @@ from rag.config import RagError
 from rag.embedding import BACKENDS, OnnxEmbedder, TorchEmbedder, load_embedder, same_vectors
 from rag.onnxmodel import FP32_FILE, INT8_FILE, ensure_onnx_model, onnx_folder
 
-WORDS = [
-    "hà",
-    "nội",
-    "đà",
-    "nẵng",
-    "công",
-    "an",
-    "tỉnh",
-    "thành",
-    "phố",
-    "người",
-    "dân",
-    "năm",
-    "tiền",
-    "đồng",
-    "bão",
-    "lũ",
-    "học",
-    "sinh",
-    "trường",
-]
+WORDS = "hà nội đà nẵng công an tỉnh thành phố người dân năm tiền đồng bão lũ học sinh trường".split()  # noqa: SIM905
 
 
 @pytest.fixture(scope="module")
