@@ -122,6 +122,7 @@ class OnnxEmbedder(Embedder):
 
         self.model = model
         self.backend = "onnx-int8" if int8 else "onnx"
+        self._int8 = int8
         st_config = _read_json(folder / "sentence_bert_config.json")
         prompts = _read_json(folder / "config_sentence_transformers.json").get("prompts") or {}
         self._query_prompt = prompts.get("query", "query: ")
@@ -151,6 +152,15 @@ class OnnxEmbedder(Embedder):
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._run([self._query_prompt + t for t in texts])
+
+    def encode_passages(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> np.ndarray:
+        """int8 encodes one passage at a time: dynamic quantisation scales activations over the whole
+        batch, so in a batch a passage's vector would depend on its batchmates (cosine ~0.996 apart);
+        alone it depends on its text only, at the same speed on this CPU (measured: 5-9 chunks/s either way).
+        """
+        return super().encode_passages(texts, 1 if self._int8 else batch_size, progress)
 
     def _encode_documents(self, texts: list[str]) -> np.ndarray:
         return self._run([self._doc_prompt + t for t in texts])

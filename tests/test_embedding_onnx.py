@@ -91,6 +91,13 @@ def test_onnx_fp32_equals_torch_and_int8_is_close(tiny_model, tmp_path):
     assert np.sum(q * fp32.encode_passages(["người dân Hà Nội"])) < 0.9999
 
 
+def test_int8_vector_of_a_passage_does_not_depend_on_its_batch(tiny_model, tmp_path):
+    int8 = OnnxEmbedder(str(tiny_model), cache=tmp_path, int8=True)
+    together = int8.encode_passages(TEXTS, batch_size=4)
+    alone = np.vstack([int8.encode_passages([t]) for t in TEXTS])
+    assert np.array_equal(together, alone)
+
+
 def test_export_happens_once_and_leaves_no_temporary_files(tiny_model, tmp_path):
     path = ensure_onnx_model(tiny_model, tmp_path, int8=True)
     folder = onnx_folder(tiny_model, tmp_path)
