@@ -151,17 +151,23 @@ def _progress(total: int, n_articles: int):
 
 
 def worker_add(size: str, store: Path, backend: str) -> dict:
-    """Add 100 new articles to a built store, then remove them again (both incremental)."""
-    from .embedding import load_embedder
-    from .index import build_store
+    """Add 100 new articles to a built store, then remove them again (both incremental).
 
-    articles = load_articles(size)
+    The new articles are copies of 100 of the corpus under new ids (the split has no more articles
+    than the largest size); the store's own articles are kept as they are.
+    """
+    from .embedding import load_embedder
+    from .index import Store, build_store
+
+    current = Store.load(store)
+    articles = [current.articles[i] for i in current.article_order]
+    del current
     extra = [
         Article(**{**a.to_dict(), "id": f"{a.id}-bis", "path": f"{a.path}-bis", "title": f"{a.title} (bis)"})
         for a in articles[:ADD_ARTICLES]
     ]
     embedder = load_embedder(Settings().model, backend)
-    out = {}
+    out: dict = {"articles": len(articles)}
     for step, batch in (("add", articles + extra), ("remove", articles)):
         report = build_store(batch, store, embedder, Settings().chunking)
         out[step] = {
