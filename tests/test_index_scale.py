@@ -200,3 +200,16 @@ def _chunks(article: Article):
     from rag.chunking import Chunker
 
     return Chunker().split(article)
+
+
+def test_lexical_index_loads_memory_mapped_with_equal_scores(tmp_path, seeds):
+    texts = [index_text(a, c, ChunkSettings()) for a in seeds for c in _chunks(a)]
+    built = LexicalIndex.build(texts)
+    for view in ("accented", "folded"):
+        (tmp_path / view).mkdir()
+    built.save(tmp_path)
+    mapped = LexicalIndex.load(tmp_path, mmap=True)
+    assert isinstance(mapped._views["accented"].scores["data"], np.memmap)
+    terms = view_tokens("An Khê tiếp nhận bao nhiêu đơn", "accented")
+    assert np.array_equal(mapped.scores(terms, "accented"), built.scores(terms, "accented"))
+    assert mapped.term_counts("accented").matrix.shape == (len(texts), len(mapped._vocab_list("accented")))
