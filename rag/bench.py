@@ -373,6 +373,12 @@ class Results:
 
 
 def run_bench(cfg: BenchConfig, log=print) -> Results:
+    import importlib.util
+
+    if cfg.baseline and importlib.util.find_spec("langchain_community") is None:
+        raise RagError(
+            "the LangChain baseline needs the bench extra: pip install -e '.[bench]', or --no-baseline"
+        )
     results = Results(cfg.work / "results.json")
     me = f"rag:{cfg.backend}"
     if cfg.embed_backends:
