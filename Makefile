@@ -13,8 +13,9 @@ run: setup
 	$(VENV)/bin/rag serve --host $(HOST) --port $(PORT)
 
 test: setup
+	./scripts/install-browser.sh
 	$(VENV)/bin/ruff check rag tests
-	$(VENV)/bin/python -m pytest
+	RAG_BROWSER_REQUIRED=1 $(VENV)/bin/python -m pytest
 
 lint: setup
 	$(VENV)/bin/ruff check rag tests

@@ -79,6 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_int_in(1), metavar="N", help="only the first N questions")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--strip-diacritics", action="store_true", help="ask every question without diacritics")
+    p.add_argument(
+        "--split",
+        choices=["all", "tune", "report"],
+        default="all",
+        help="SQuAD sets: the half of the articles used for tuning, or the other half",
+    )
+    p.add_argument(
+        "--unanswerable",
+        action="store_true",
+        help="ask the questions against --store (default: vectorstore/), where none is answerable",
+    )
+    p.add_argument("--details", type=Path, metavar="FILE", help="write one JSON line per question")
 
     p = sub.add_parser("bench", help="measure build and question costs against a plain LangChain script")
     p.add_argument(
@@ -191,6 +203,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         as_json=args.json,
         strip_diacritics=args.strip_diacritics,
+        split=args.split,
+        unanswerable=args.unanswerable,
+        details=args.details,
     )
 
 

@@ -95,16 +95,23 @@ class Pipeline:
         cls,
         settings: Settings | None = None,
         *,
-        build_if_missing: bool = True,
+        build_if_missing: bool | None = None,
         log: Log = _stderr,
         show_progress: bool = True,
     ) -> Pipeline:
-        """Load the store; with none yet, build the default one from the seeds first, saying so."""
+        """Load the store; with none yet, build the default one from the seeds first, saying so.
+
+        A store folder named explicitly (`--store DIR`) is never built implicitly: a typo in a path
+        should be an error, not a new index.
+        """
         settings = settings or Settings()
+        if build_if_missing is None:
+            build_if_missing = settings.store_dir is None
         embedder = None
         if not store_exists(settings.store):
             if not build_if_missing:
-                raise RagError(f"no index in {settings.store}: run `rag index` to build it")
+                where = f" --store {settings.store}" if settings.store_dir else ""
+                raise RagError(f"no index in {settings.store}: run `rag index{where}` to build it")
             log(f"no index in {settings.store} yet: building it from {settings.seeds} ...")
             embedder = load_embedder(settings.model, settings.backend)
             result = build_index(settings, embedder=embedder, show_progress=show_progress, log=log)

@@ -1,0 +1,200 @@
+"""The CLI as a user runs it: child processes, real output, exit codes."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from rag.index import Store, current_generation
+
+from .conftest import ROOT, SEED, SEEDS, run_cli
+
+
+def home(base):
+    """Run as if `base` were the project root, so sources read `seeds/...`."""
+    return {"RAG_HOME": str(base)}
+
+
+def one_line_error(proc, code=1):
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def cli_store(tmp_path_factory):
+    """A store built by `rag index`, as an operator would."""
+    base = tmp_path_factory.mktemp("cli")
+    seeds = base / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    proc = run_cli("index", "--seeds", str(seeds), "--store", str(base / "store"), env=home(base))
+    assert proc.returncode == 0, proc.stderr
+    assert "built: 5 articles" in proc.stdout and "added 5, changed 0, removed 0" in proc.stdout
+    return base
+
+
+def test_ask_json_answers_a_batch_from_stdin_with_one_model(cli_store):
+    questions = [
+        "An Khê tiếp nhận bao nhiêu đơn?",
+        "an khe tiep nhan bao nhieu don",
+        "Giá vàng hôm nay là bao nhiêu?",
+        "Hà Giang đã xây dựng bao nhiêu mô hình Dân vận khéo? " + "thêm chữ " * 12000,
+    ]
+    proc = run_cli(
+        "ask",
+        "--store",
+        str(cli_store / "store"),
+        "--json",
+        "-",
+        stdin="\n".join(questions) + "\n",
+        env=home(cli_store),
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == 4
+    accented, plain, unknown, long = rows
+    for row in (accented, plain):
+        assert not row["abstained"]
+        c = row["citations"][0]
+        assert c["source"] == SEED["an_khe"] and "2.054 đơn" in c["quote"]
+        assert c["passage"][c["start"] : c["end"]] == c["quote"]
+        assert f"{c['quote']} [1]" in row["answer"]
+    assert (
+        unknown["abstained"] and unknown["citations"] == [] and unknown["answer"].startswith("Không tìm thấy")
+    )
+    assert long["notice"] and "ký tự đầu" in long["notice"]
+    assert long["citations"][0]["source"] == SEED["ha_giang"]
+    assert "ký tự đầu" in proc.stderr  # said on the terminal too
+
+
+def test_ask_prints_a_readable_answer_with_its_sources(cli_store):
+    proc = run_cli(
+        "ask",
+        "--store",
+        str(cli_store / "store"),
+        "Ai",
+        "là",
+        "Bí",
+        "thư",
+        "Thị",
+        "ủy",
+        "An",
+        "Khê?",
+        env=home(cli_store),
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Đáp:" in out and "Nguyễn Thị Thanh Lịch" in out and "[1]" in out
+    assert SEED["an_khe"] in out
+
+
+def test_index_again_touches_only_the_changed_article(cli_store):
+    seeds = cli_store / "seeds"
+    path = seeds / "002_3668a75ce5a9aaf6.txt"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2.374 mô hình", "2.375 mô hình"), encoding="utf-8"
+    )
+    proc = run_cli(
+        "index", "--seeds", str(seeds), "--store", str(cli_store / "store"), "--quiet", env=home(cli_store)
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "added 0, changed 1, removed 0" in proc.stdout
+    store = Store.load(cli_store / "store")
+    assert "2.375 mô hình" in store.articles["002_3668a75ce5a9aaf6"].text
+    assert f"embedded {len(store.article_chunks('002_3668a75ce5a9aaf6'))} chunks" in proc.stdout
+
+
+def test_a_killed_rebuild_leaves_the_old_store_usable(cli_store):
+    store_dir = cli_store / "store"
+    before = current_generation(store_dir)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rag",
+            "index",
+            "--seeds",
+            str(cli_store / "seeds"),
+            "--store",
+            str(store_dir),
+            "--rebuild",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    seen: list[str] = []
+    threading.Thread(target=lambda: seen.extend(iter(lambda: child.stderr.read(1), "")), daemon=True).start()
+    deadline = time.time() + 120
+    while time.time() < deadline and child.poll() is None and "embedding" not in "".join(seen):
+        time.sleep(0.1)
+    time.sleep(1.0)  # mid-way through embedding
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL, "the rebuild finished before it could be killed"
+    assert current_generation(store_dir) == before
+    assert len(Store.load(store_dir).articles) == 5
+    proc = run_cli("index", "--seeds", str(cli_store / "seeds"), "--store", str(store_dir), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in store_dir.iterdir() if "gen-" in p.name] == [current_generation(store_dir).name]
+
+
+def test_first_ask_builds_the_default_store_and_says_so(tmp_path):
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    proc = run_cli("ask", "Nghị quyết 33 được ban hành ngày nào?", env={"RAG_HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert "building it from" in proc.stderr and "19.5.2023" in proc.stdout
+    assert (tmp_path / "vectorstore" / "CURRENT").is_file()
+
+
+# --- bad input: one line, non-zero exit, no traceback, no model loaded -------------------------
+
+
+def test_empty_question():
+    for q in ["", "   "]:
+        assert "Câu hỏi trống" in one_line_error(run_cli("ask", q))
+
+
+def test_unknown_option_and_missing_arguments():
+    assert "unrecognized arguments: --bogus" in one_line_error(run_cli("ask", "--bogus", "x"), code=2)
+    assert "required" in one_line_error(run_cli("ask"), code=2)
+    assert "expected a number" in one_line_error(run_cli("ask", "--top-k", "0", "x"), code=2)
+    assert "invalid choice" in one_line_error(run_cli("frobnicate"), code=2)
+
+
+def test_missing_or_empty_seeds_folder(tmp_path):
+    msg = one_line_error(run_cli("index", "--seeds", str(tmp_path / "nope"), "--store", str(tmp_path / "s")))
+    assert "does not exist" in msg
+    (tmp_path / "empty").mkdir()
+    msg = one_line_error(run_cli("index", "--seeds", str(tmp_path / "empty"), "--store", str(tmp_path / "s")))
+    assert "no articles" in msg
+
+
+def test_missing_damaged_or_foreign_store(tmp_path, cli_store):
+    msg = one_line_error(run_cli("ask", "--store", str(tmp_path / "nope"), "câu hỏi"))
+    assert "no index" in msg and "rag index" in msg
+
+    broken = tmp_path / "broken"
+    shutil.copytree(cli_store / "store", broken)
+    (current_generation(broken) / "dense.faiss").write_bytes(b"not faiss")
+    msg = one_line_error(run_cli("ask", "--store", str(broken), "câu hỏi"))
+    assert "damaged" in msg and "rag index --rebuild" in msg
+
+    foreign = tmp_path / "foreign"
+    shutil.copytree(cli_store / "store", foreign)
+    manifest_path = current_generation(foreign) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["embedding"]["model"] = "intfloat/multilingual-e5-large"
+    manifest_path.write_text(json.dumps(manifest))
+    msg = one_line_error(run_cli("ask", "--store", str(foreign), "câu hỏi"))
+    assert "multilingual-e5-large" in msg and "rag index --rebuild" in msg
