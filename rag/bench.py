@@ -297,6 +297,70 @@ def worker_embed(backends: list[str], n: int) -> dict:
     return out
 
 
+def worker_lexical(size: str, n_questions: int) -> dict:
+    """The BM25 side alone at a size, without embeddings: build, save, mmap load, score, add 100.
+
+    Used where embedding the whole size does not fit the time at hand (22 644 articles is ~80k chunks,
+    hours of embedding on a busy 2-core machine): every BM25 figure here is measured at full size.
+    """
+    import tempfile
+
+    from .chunking import Chunker, index_text
+    from .lexical import LexicalIndex
+    from .retrieval import _top, read_query
+
+    settings = Settings().chunking
+    t = time.perf_counter()
+    articles = load_articles(size)
+    ingest_s = time.perf_counter() - t
+    chunker = Chunker(settings)
+    t = time.perf_counter()
+    per_article = [[index_text(a, c, settings) for c in chunker.split(a)] for a in articles]
+    chunk_s = time.perf_counter() - t
+    texts = [x for chunks in per_article for x in chunks]
+    extra = per_article[:ADD_ARTICLES]
+    t = time.perf_counter()
+    full = LexicalIndex.build(texts)
+    build_s = time.perf_counter() - t
+    out: dict = {
+        "articles": len(articles),
+        "chunks": len(texts),
+        "ingest_s": ingest_s,
+        "chunk_s": chunk_s,
+        "build_s": build_s,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "lexical"
+        t = time.perf_counter()
+        full.save(folder)
+        out["save_s"] = time.perf_counter() - t
+        out["disk_mb"] = folder_mb(folder)
+        counts_mb = sum(p.stat().st_size for p in folder.rglob("counts.*.npy")) / 2**20
+        out["disk_mb_scores"], out["disk_mb_counts"] = out["disk_mb"] - counts_mb, counts_mb
+        for mmap in (False, True):
+            t = time.perf_counter()
+            loaded = LexicalIndex.load(folder, mmap=mmap)
+            out[f"load_s_mmap_{mmap}"] = time.perf_counter() - t
+        questions = bench_questions(n_questions)
+        times = []
+        for q in questions:
+            query = read_query(q)
+            t = time.perf_counter()
+            _top(loaded.scores(query.terms, "accented"), 100)
+            _top(loaded.scores(query.folded_terms, "folded"), 100)
+            times.append(time.perf_counter() - t)
+        out["score_ms"] = _stats(times)
+        # incremental: 100 more articles' chunks appended, only they are tokenised
+        new_texts = [x + " (bis)" for chunks in extra for x in chunks]
+        t = time.perf_counter()
+        grown = LexicalIndex.combine(loaded, np.arange(len(texts) + len(new_texts)), new_texts)
+        out["add_100_s"] = time.perf_counter() - t
+        out["add_100_chunks"] = len(new_texts)
+        assert grown.size == len(texts) + len(new_texts)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
 WORKERS = {"build": worker_build, "add": worker_add, "query": worker_query, "embed": worker_embed}
 
 
@@ -405,6 +469,11 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
                     "build",
                     run_worker([str(BASELINE), "build", size, str(base_store)], log),
                 )
+        if "lexical" in cfg.steps:
+            log(f"[{size}] BM25 side alone ...")
+            results.put(
+                me, size, "lexical", run_worker(["-m", "rag.bench", "lexical", size, str(cfg.questions)], log)
+            )
         if "add" in cfg.steps and size != "seeds":
             log(f"[{size}] adding then removing {ADD_ARTICLES} articles ...")
             results.put(
@@ -512,6 +581,8 @@ def main(argv: list[str]) -> int:
         value = worker_add(args[0], Path(args[1]), args[2])
     elif name == "query":
         value = worker_query(Path(args[0]), args[1], int(args[2]))
+    elif name == "lexical":
+        value = worker_lexical(args[0], int(args[1]))
     elif name == "embed":
         value = worker_embed(args[0].split(","), int(args[1]))
     else:

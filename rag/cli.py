@@ -96,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sizes", default="seeds,1000", metavar="LIST", help="seeds,1000,5000,22644 (default: seeds,1000)"
     )
-    p.add_argument("--steps", default="build,add,query,cold", metavar="LIST", help="build,add,query,cold")
+    p.add_argument(
+        "--steps",
+        default="build,add,query,cold",
+        metavar="LIST",
+        help="build,add,query,cold (and lexical: BM25 alone)",
+    )
     p.add_argument(
         "--backend", default="onnx-int8", help="embedding backend of the engine (default: onnx-int8)"
     )
