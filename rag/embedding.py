@@ -34,6 +34,11 @@ class Embedder:
     backend: str
     dim: int
 
+    @property
+    def variant(self) -> str:
+        """What else decides the vectors (an export or quantisation version); stores record it."""
+        return self.backend
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         raise NotImplementedError
 
@@ -107,7 +112,7 @@ class OnnxEmbedder(Embedder):
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, cache: Path | None = None, *, int8: bool = False):
-        from .onnxmodel import ensure_onnx_model
+        from .onnxmodel import EXPORT_VERSION, ensure_onnx_model
 
         path = resolve_model_path(model, cache)
         if not Path(path).is_dir():
@@ -123,6 +128,7 @@ class OnnxEmbedder(Embedder):
         self.model = model
         self.backend = "onnx-int8" if int8 else "onnx"
         self._int8 = int8
+        self._variant = f"{self.backend}/{onnx_file.stem}-v{EXPORT_VERSION}"
         st_config = _read_json(folder / "sentence_bert_config.json")
         prompts = _read_json(folder / "config_sentence_transformers.json").get("prompts") or {}
         self._query_prompt = prompts.get("query", "query: ")
@@ -142,6 +148,10 @@ class OnnxEmbedder(Embedder):
         except Exception as exc:  # noqa: BLE001 - a damaged cache file is reported as one line
             raise RagError(f"cannot load {onnx_file} ({exc}): delete it to export it again") from None
         self.dim = int(self._session.get_outputs()[0].shape[-1])
+
+    @property
+    def variant(self) -> str:
+        return self._variant
 
     def _run(self, texts: Sequence[str]) -> np.ndarray:
         enc = self._tok.encode_batch(list(texts))

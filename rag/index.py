@@ -304,6 +304,11 @@ def _previous(
     emb = prev.manifest["embedding"]
     if emb["model"] != embedder.model or not same_vectors(emb["backend"], embedder.backend):
         return None, f"model changed from {emb['model']} ({emb['backend']})"
+    if emb["backend"] == embedder.backend and emb.get("variant", embedder.variant) != embedder.variant:
+        return (
+            None,
+            f"the {embedder.backend} model was exported again ({emb.get('variant')} -> {embedder.variant})",
+        )
     if prev.manifest["chunking"] != settings.to_dict():
         return None, "chunking settings changed"
     return prev, None
@@ -482,7 +487,12 @@ def _write_generation(
     lexical.save(tmp / "lexical")
     manifest = {
         "format_version": FORMAT_VERSION,
-        "embedding": {"model": embedder.model, "backend": embedder.backend, "dim": embedder.dim},
+        "embedding": {
+            "model": embedder.model,
+            "backend": embedder.backend,
+            "variant": embedder.variant,
+            "dim": embedder.dim,
+        },
         "chunking": settings.to_dict(),
         "dense_index": dense_entry,
         "lexical": {

@@ -89,16 +89,17 @@ def bm25_from_counts(counts: TermCounts, k1: float = K1, b: float = B) -> bm25s.
     """
     m = counts.matrix
     n_docs, n_terms = m.shape
-    doc_len = np.asarray(m.sum(axis=1)).ravel().astype(np.float64)
-    avg = doc_len.mean() if n_docs else 1.0
+    doc_len = np.asarray(m.sum(axis=1), dtype=np.float32).ravel()
+    avg = float(doc_len.mean()) if n_docs else 1.0
     csc = m.tocsc()
     csc.sort_indices()
-    df = np.diff(csc.indptr).astype(np.float64)
-    idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-    term_of = np.repeat(np.arange(n_terms), np.diff(csc.indptr))
-    tf = csc.data.astype(np.float64)
-    norm = k1 * ((1 - b) + b * doc_len[csc.indices] / (avg or 1.0))
-    data = (idf[term_of] * tf / (norm + tf)).astype(np.float32)
+    per_term = np.diff(csc.indptr)
+    df = per_term.astype(np.float64)
+    idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    # float32 throughout: the score matrix is float32 anyway, and this runs over every (chunk, term).
+    norm = (k1 * (1 - b) + (k1 * b / (avg or 1.0)) * doc_len).astype(np.float32)
+    tf = csc.data.astype(np.float32)
+    data = np.repeat(idf, per_term) * tf / (norm[csc.indices] + tf)
     bm = bm25s.BM25(k1=k1, b=b)
     bm.scores = {
         "data": data,
@@ -137,6 +138,11 @@ class LexicalIndex:
         those of a fresh build over the same chunks.
         """
         rows = np.asarray(rows, dtype=np.int64)
+        n_old = old.size if old is not None else 0
+        total = n_old + len(new_texts)
+        identity = len(rows) == total and bool(np.all(rows == np.arange(total)))
+        # Terms can only fall out of use when some old chunk is dropped.
+        dropped = n_old > 0 and bool(np.bincount(rows[rows < n_old], minlength=n_old).min() == 0)
         counts = {}
         for name in VIEWS:
             prev = old.term_counts(name) if old is not None else None
@@ -145,11 +151,13 @@ class LexicalIndex:
             )
             parts = [fresh.matrix]
             if prev is not None:
-                grown = prev.matrix.copy()
-                grown.resize(prev.matrix.shape[0], len(fresh.vocab))
-                parts.insert(0, grown)
+                pm = prev.matrix  # the same rows, seen with the grown vocabulary (no copy)
+                parts.insert(
+                    0, sp.csr_matrix((pm.data, pm.indices, pm.indptr), shape=(pm.shape[0], len(fresh.vocab)))
+                )
             stacked = sp.vstack(parts, format="csr") if len(parts) > 1 else fresh.matrix
-            counts[name] = TermCounts(stacked[rows].tocsr(), fresh.vocab).compact()
+            kept = TermCounts(stacked if identity else stacked[rows].tocsr(), fresh.vocab)
+            counts[name] = kept.compact() if dropped else kept
         return cls({name: bm25_from_counts(c) for name, c in counts.items()}, counts)
 
     def term_counts(self, view: str) -> TermCounts:

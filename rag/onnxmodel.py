@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import RagError
 
-EXPORT_VERSION = 1  # bump when the exported graph changes, so caches are rebuilt
+EXPORT_VERSION = 2  # bump when the exported graph or its quantisation changes (2: per-channel int8)
 OPSET = 17
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
@@ -102,13 +102,17 @@ def export_fp32(model_folder: Path, out: Path) -> None:
 
 
 def quantize_int8(src: Path, out: Path) -> None:
-    """Dynamic int8 weights (activations quantised at run time): no calibration data needed."""
+    """Dynamic int8 weights (activations quantised at run time): no calibration data needed.
+
+    Per-channel scales: measured on XQuAD-vi (docs/performance.md), per-tensor int8 lost 2.0 points
+    of dense recall@1 against float32, per-channel 1.2, at the same speed and size.
+    """
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     logging.getLogger().setLevel(logging.ERROR)  # the "consider pre-processing" hint is not for users
-    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
 
 
 def ensure_onnx_model(model_folder: Path, cache: Path, *, int8: bool) -> Path:
