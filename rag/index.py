@@ -368,10 +368,10 @@ def build_store(
         position = {a.id: i for i, a in enumerate(articles)}
         fresh_set = set(fresh_ids)
         stops = [position[c] for c in cuts if c != fresh_ids[-1]] + [len(articles) - 1]
-        for stop in stops:
+        for i, stop in enumerate(stops):
             done |= {a.id for a in articles[: stop + 1] if a.id in fresh_set}
             step_articles = [a for a in articles if a.id not in fresh_set or a.id in done]
-            prev = _build_step(
+            prev, report.chunks = _build_step(
                 step_articles,
                 store_dir,
                 embedder,
@@ -381,9 +381,9 @@ def build_store(
                 tick,
                 dense or DenseSettings(),
                 started,
+                reload=i < len(stops) - 1,
             )
-            report.embedded_chunks = sum(len(splits[i]) for i in done)
-        report.chunks = len(prev.chunks) if prev is not None else 0
+            report.embedded_chunks = sum(len(splits[a]) for a in done)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -398,8 +398,12 @@ def _build_step(
     tick: Callable[[int], None] | None,
     dense: DenseSettings,
     started: float,
-) -> Store:
-    """Write one generation holding `articles`; reuse `prev` for those unchanged; return it loaded."""
+    reload: bool,
+) -> tuple[Store | None, int]:
+    """Write one generation holding `articles`, reusing `prev` for those unchanged.
+
+    Returns the number of chunks, and the new generation loaded when another step follows.
+    """
     prev_hashes = prev.manifest["articles"] if prev else {}
     plan: list[tuple[Article, list[Chunk], range | None]] = []
     to_embed: list[str] = []
@@ -455,7 +459,7 @@ def _build_step(
         dense,
         prev,
     )
-    return Store.load(store_dir)
+    return (Store.load(store_dir) if reload else None), len(chunks_all)
 
 
 def _write_generation(
