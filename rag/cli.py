@@ -220,12 +220,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if unknown := [s for s in sizes if s not in SIZES]:
         raise RagError(f"unknown benchmark size {unknown[0]!r}: choose from {', '.join(SIZES)}")
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    if bad := [s for s in steps if s not in ("build", "add", "query", "cold", "lexical", "none")]:
+        raise RagError(
+            f"unknown benchmark step {bad[0]!r}: choose from build, add, query, cold, lexical, none"
+        )
     cfg = BenchConfig(
         sizes=sizes,
         backend=args.backend,
         baseline=not args.no_baseline,
         questions=args.questions,
-        steps=[s.strip() for s in args.steps.split(",") if s.strip()],
+        steps=steps,
         embed_backends=[b.strip() for b in (args.embed or "").split(",") if b.strip()],
         embed_chunks=args.embed_chunks,
         resume=args.resume,
