@@ -354,7 +354,8 @@ def build_store(
             report.up_to_date = True
             report.seconds = time.perf_counter() - started
             return report
-        splits = {a.id: chunker.split(a) for a in articles if a.id in set(fresh_ids)}
+        fresh_set = set(fresh_ids)
+        splits = {a.id: chunker.split(a) for a in articles if a.id in fresh_set}
         total = sum(len(c) for c in splits.values())
         tick = progress(total, len(articles)) if progress else None
         # Slices of new articles, each ending where `checkpoint_chunks` more chunks are reached.
@@ -366,7 +367,6 @@ def build_store(
                 pending = 0
         done: set[str] = set()
         position = {a.id: i for i, a in enumerate(articles)}
-        fresh_set = set(fresh_ids)
         stops = [position[c] for c in cuts if c != fresh_ids[-1]] + [len(articles) - 1]
         for i, stop in enumerate(stops):
             done |= {a.id for a in articles[: stop + 1] if a.id in fresh_set}
