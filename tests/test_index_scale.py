@@ -17,6 +17,8 @@ from rag.ingest import read_articles
 from rag.lexical import LexicalIndex, view_tokens
 from rag.schema import Article
 
+from .conftest import HashEmbedder
+
 
 def clustered(n: int, dim: int = 48, clusters: int = 60, seed: int = 0) -> np.ndarray:
     """Unit vectors around fixed random centres (topics): the shape real sentence embeddings have.
@@ -100,7 +102,8 @@ def test_incremental_add_embeds_only_new_articles_and_matches_a_full_build(tmp_p
     assert np.array_equal(after.dense.search(q, 5)[1], full.dense.search(q, 5)[1])
 
 
-def test_removing_and_changing_articles_keeps_parts_consistent(tmp_path, embedder, seeds):
+def test_removing_and_changing_articles_keeps_parts_consistent(tmp_path, seeds):
+    embedder = HashEmbedder()  # store mechanics: a deterministic embedder is enough
     settings = ChunkSettings()
     store_dir = tmp_path / "store"
     build_store(seeds, store_dir, embedder, settings)
@@ -118,7 +121,8 @@ def test_removing_and_changing_articles_keeps_parts_consistent(tmp_path, embedde
         )
 
 
-def test_checkpointed_build_writes_usable_partial_generations_and_resumes(tmp_path, embedder, seeds):
+def test_checkpointed_build_writes_usable_partial_generations_and_resumes(tmp_path, seeds):
+    embedder = HashEmbedder()  # store mechanics: a deterministic embedder is enough
     settings = ChunkSettings()
     store_dir = tmp_path / "store"
     generations = []
@@ -142,7 +146,8 @@ def test_checkpointed_build_writes_usable_partial_generations_and_resumes(tmp_pa
     ) - len(Store.load(tmp_path / "resume").article_chunks(seeds[1].id))
 
 
-def test_ivf_store_records_parameters_and_reuses_centroids(tmp_path, embedder, seeds):
+def test_ivf_store_records_parameters_and_reuses_centroids(tmp_path, seeds):
+    embedder = HashEmbedder()  # store mechanics: a deterministic embedder is enough
     settings = ChunkSettings()
     store_dir = tmp_path / "store"
     ivf = DenseSettings(kind="ivf")
@@ -164,8 +169,9 @@ def test_ivf_store_records_parameters_and_reuses_centroids(tmp_path, embedder, s
     assert set(second.dense.search(q, 3)[1][0]) == set(exact.search(q, 3)[1][0])
 
 
-def test_store_written_by_format_1_still_loads(tmp_path, embedder, seeds):
+def test_store_written_by_format_1_still_loads(tmp_path, seeds):
     """A version-1 store (float32 vectors, no term counts) loads, and the next build upgrades it."""
+    embedder = HashEmbedder()  # store mechanics: a deterministic embedder is enough
     store_dir = tmp_path / "store"
     build_store(seeds[:2], store_dir, embedder, ChunkSettings())
     gen = store_dir / (store_dir / "CURRENT").read_text().strip()
