@@ -209,8 +209,9 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
         "retrieval_ms": _stats(retrieval),
         "answer_ms": _stats(full),
         "questions_per_s": len(full) / sum(full),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),  # a loaded store answering questions (before the recall checks)
         "chunks": len(pipeline.store.chunks),
+        "articles": len(pipeline.store.articles),
         "dense_index": pipeline.store.manifest["dense_index"],
     }
     # Dense recall@10 of the store's index (and of an IVF built on the same vectors) against exact search.
