@@ -424,6 +424,9 @@ class Results:
         self.data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
     def put(self, system: str, size: str, step: str, value: dict) -> None:
+        """Merge one result into the file as it is now (another run may have written meanwhile)."""
+        if self.path.is_file():
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
         self.data.setdefault(system, {}).setdefault(size, {})[step] = {
             **value,
             "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
