@@ -222,18 +222,26 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     out["dense_ms"] = {"flat": _search_ms(exact, qv)}
     _, truth = exact.search(qv, 10)
     out["recall_at_10"] = {"store": _recall(pipeline.store.dense, qv, truth)}
-    if len(vectors) >= 2000:
+    if len(vectors) >= 2000:  # what the approximate indexes would give on these vectors and questions
         from .index import DenseSettings, _dense_index
 
-        ivf, entry = _dense_index(vectors, DenseSettings(kind="ivf"))
-        faiss.omp_set_num_threads(1)
-        out["ivf"] = {**entry, "recall_at_10": _recall(ivf, qv, truth), "ms": _search_ms(ivf, qv)}
-        sweep = {}
-        for nprobe in (4, 8, 16, 32, 64):
-            if nprobe <= entry["nlist"]:
-                ivf.nprobe = nprobe
-                sweep[nprobe] = _recall(ivf, qv, truth)
-        out["ivf"]["recall_by_nprobe"] = sweep
+        for kind, knob, values in (
+            ("hnsw", "efSearch", (64, 128, 256, 512)),
+            ("ivf", "nprobe", (16, 32, 48, 64)),
+        ):
+            index, entry = _dense_index(vectors, DenseSettings(kind=kind))
+            faiss.omp_set_num_threads(1)
+            out[kind] = {**entry, "recall_at_10": _recall(index, qv, truth), "ms": _search_ms(index, qv)}
+            sweep = {}
+            for value in values:
+                if kind == "ivf" and value > entry["nlist"]:
+                    continue
+                if kind == "ivf":
+                    index.nprobe = value
+                else:
+                    index.hnsw.efSearch = value
+                sweep[value] = _recall(index, qv, truth)
+            out[kind][f"recall_by_{knob}"] = sweep
     return out
 
 

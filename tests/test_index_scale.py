@@ -12,7 +12,7 @@ import pytest
 from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
 from rag.embedding import load_embedder
-from rag.index import DenseSettings, Store, _dense_index, build_store, ivf_params
+from rag.index import HNSW_PARAMS, DenseSettings, Store, _dense_index, build_store, ivf_params
 from rag.ingest import read_articles
 from rag.lexical import LexicalIndex, view_tokens
 from rag.schema import Article
@@ -51,9 +51,21 @@ def test_ivf_recall_at_10_against_exact_search():
     assert recall_at_10(index, vectors, queries) < 0.98
 
 
+def test_hnsw_recall_at_10_against_exact_search():
+    vectors = clustered(20_000)
+    queries = clustered(200, seed=1)
+    index, entry = _dense_index(vectors, DenseSettings(kind="hnsw"))
+    assert entry["type"] == "hnsw" and entry["vectors"] == "float16"
+    assert entry["ef_search"] == index.hnsw.efSearch == HNSW_PARAMS["ef_search"]
+    assert recall_at_10(index, vectors, queries) >= 0.98
+    index.hnsw.efSearch = 1  # the index really is approximate
+    assert recall_at_10(index, vectors, queries) < 0.98
+
+
 def test_dense_kind_follows_the_size_threshold():
     auto = DenseSettings(kind="auto", approximate_from=1000)
-    assert auto.kind_for(999) == "flat" and auto.kind_for(1000) == "ivf"
+    assert auto.kind_for(999) == "flat" and auto.kind_for(1000) == "hnsw"
+    assert DenseSettings(kind="ivf").kind_for(10) == "ivf"
     assert DenseSettings(kind="flat").kind_for(10**7) == "flat"
     params = ivf_params(1_000_000)
     assert params["nlist"] == 1024 and params["nprobe"] == 128
@@ -167,6 +179,29 @@ def test_ivf_store_records_parameters_and_reuses_centroids(tmp_path, seeds):
     exact = faiss.IndexFlatIP(q.shape[1])
     exact.add(np.asarray(second.vectors, dtype=np.float32))
     assert set(second.dense.search(q, 3)[1][0]) == set(exact.search(q, 3)[1][0])
+
+
+def test_hnsw_store_extends_its_graph_on_additions_and_rebuilds_on_removals(tmp_path, seeds):
+    embedder = HashEmbedder()
+    settings = ChunkSettings()
+    store_dir = tmp_path / "store"
+    hnsw = DenseSettings(kind="hnsw")
+    build_store(seeds[:-1], store_dir, embedder, settings, dense=hnsw)
+    first = Store.load(store_dir)
+    assert first.manifest["dense_index"]["type"] == "hnsw"
+    assert faiss.downcast_index(first.dense).hnsw.efSearch == HNSW_PARAMS["ef_search"]
+    build_store(seeds, store_dir, embedder, settings, dense=hnsw)  # an addition: the graph is extended
+    grown = Store.load(store_dir)
+    levels_before = faiss.vector_to_array(faiss.downcast_index(first.dense).hnsw.levels)
+    levels_after = faiss.vector_to_array(faiss.downcast_index(grown.dense).hnsw.levels)
+    assert np.array_equal(levels_after[: len(levels_before)], levels_before)  # old nodes kept as they were
+    build_store(seeds[1:], store_dir, embedder, settings, dense=hnsw)  # a removal: rebuilt, rows shift
+    shrunk = Store.load(store_dir)
+    assert shrunk.dense.ntotal == len(shrunk.chunks) == len(shrunk.vectors)
+    q = embedder.encode_queries(["An Khê tiếp nhận bao nhiêu đơn"])
+    exact = faiss.IndexFlatIP(q.shape[1])
+    exact.add(np.asarray(shrunk.vectors, dtype=np.float32))
+    assert shrunk.dense.search(q, 1)[1][0][0] == exact.search(q, 1)[1][0][0]
 
 
 def test_store_written_by_format_1_still_loads(tmp_path, seeds):
