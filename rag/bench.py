@@ -555,7 +555,7 @@ def table(results: Results, backend: str) -> str:
             + " | ".join(
                 [
                     size,
-                    _fmt(g(b, "articles"), 0),
+                    _fmt(g(b, "articles") or g(q, "articles"), 0),
                     _fmt(g(b, "chunks") or g(q, "chunks"), 0),
                     f"{_fmt(g(b, 'chunks_per_s'))} / {_fmt(g(bb, 'chunks_per_s'))} / "
                     f"{_ratio(g(b, 'chunks_per_s'), g(bb, 'chunks_per_s'), True)}",
