@@ -27,14 +27,18 @@ import numpy as np
 
 from .chunking import Chunker, ChunkSettings, index_text
 from .config import RagError
+from .diacritics import DiacriticRestorer
 from .embedding import Embedder, same_vectors
+from .lexical import SETTINGS as LEXICAL_SETTINGS
 from .lexical import LexicalIndex
 from .schema import Article, Chunk
+from .textnorm import tokens
 
 FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts; version 1 still reads
 READABLE_VERSIONS = (1, 2)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+RESTORER = "diacritics.json"
 
 
 class StoreError(RagError):
@@ -236,6 +240,7 @@ class Store:
         self.dense = dense
         self.lexical = lexical
         self.settings = ChunkSettings(**manifest["chunking"])
+        self._restorer: DiacriticRestorer | None = None
 
     @property
     def index_texts(self) -> list[str]:
@@ -255,7 +260,8 @@ class Store:
         return self.manifest["embedding"]["backend"]
 
     @classmethod
-    def load(cls, store_dir: Path) -> Store:
+    def load(cls, store_dir: Path, *, strict: bool = True) -> Store:
+        """The current generation; `strict=False` accepts a keyword index of an older kind (to rebuild it)."""
         folder = current_generation(store_dir)
         if folder is None:
             raise StoreError(f"no index in {store_dir}: run `rag index` to build it")
@@ -285,6 +291,8 @@ class Store:
                 f"the index in {store_dir} is damaged ({type(exc).__name__}: {str(exc)[:120]}): "
                 "run `rag index --rebuild`"
             ) from None
+        if strict and manifest.get("lexical") != LEXICAL_SETTINGS:
+            raise StoreError(f"the keyword index in {store_dir} is of an older kind: run `rag index`")
         n = len(chunks)
         if not (len(vectors) == dense.ntotal == lexical.size == n == manifest.get("chunks")):
             raise StoreError(
@@ -295,6 +303,18 @@ class Store:
         # made a flat search ~6x slower (measured); builds switch threads back on (`_build_threads`).
         faiss.omp_set_num_threads(1)
         return cls(folder, manifest, articles, chunks, vectors, dense, lexical)
+
+    @property
+    def restorer(self) -> DiacriticRestorer:
+        """Loaded on the first question typed without diacritics."""
+        if self._restorer is None:
+            try:
+                self._restorer = DiacriticRestorer.load(self.folder / RESTORER)
+            except (OSError, ValueError) as exc:
+                raise StoreError(
+                    f"the index in {self.folder.parent} is damaged ({exc}): run `rag index --rebuild`"
+                ) from None
+        return self._restorer
 
     def check_model(self, model: str, backend: str) -> None:
         if self.model != model or not same_vectors(self.backend, backend):
@@ -325,7 +345,7 @@ def _previous(
     if not store_exists(store_dir):
         return None, "new store"
     try:
-        prev = Store.load(store_dir)
+        prev = Store.load(store_dir, strict=False)
     except StoreError as exc:
         return None, f"previous store unusable ({exc})"
     emb = prev.manifest["embedding"]
@@ -376,7 +396,8 @@ def build_store(
         report.changed = [i for i in fresh_ids if i in prev_hashes]
         report.added = [i for i in fresh_ids if i not in prev_hashes]
         report.articles = len(articles)
-        if prev is not None and not fresh_ids and not report.removed:
+        lexical_stale = prev is not None and prev.manifest.get("lexical") != LEXICAL_SETTINGS
+        if prev is not None and not fresh_ids and not report.removed and not lexical_stale:
             report.chunks = len(prev.chunks)
             report.up_to_date = True
             report.seconds = time.perf_counter() - started
@@ -467,12 +488,28 @@ def _build_step(
         vectors[old_rows] = np.asarray(prev.vectors)[order_arr[old_rows]]
     vectors[~old_rows] = fresh[order_arr[~old_rows] - n_prev]
     chunks_all = [c for _, chunks, _ in plan for c in chunks]
-    lexical = None
-    if prev is not None and prev.lexical.has_counts:
-        lexical = LexicalIndex.combine(prev.lexical, order_arr, to_embed)
+    # Keyword side: only new chunks are tokenised when the previous store's BM25 is of the current
+    # kind and kept its term counts; the diacritics model's counts are updated the same way.
+    new_tokens = [tokens(t) for t in to_embed]
+    reuse = (
+        prev is not None
+        and prev.manifest.get("lexical") == LEXICAL_SETTINGS
+        and prev.lexical.has_counts
+        and (prev.folder / RESTORER).is_file()
+    )
+    if reuse:
+        lexical = LexicalIndex.combine(prev.lexical, order_arr, new_tokens)
+        gone = np.setdiff1d(np.arange(n_prev), order_arr[order_arr < n_prev])
+        gone_tokens = [
+            tokens(index_text(prev.articles[prev.chunks[r].article_id], prev.chunks[r], settings))
+            for r in gone
+        ]
+        restorer = _updated_restorer(prev.restorer, gone_tokens, new_tokens)
     else:
         by_id = {a.id: a for a in articles}
-        lexical = LexicalIndex.build([index_text(by_id[c.article_id], c, settings) for c in chunks_all])
+        tokenised = [tokens(index_text(by_id[c.article_id], c, settings)) for c in chunks_all]
+        lexical = LexicalIndex.from_tokens(tokenised)
+        restorer = DiacriticRestorer.from_tokens(tokenised)
     # The previous rows, unchanged and in order, then only new ones: an HNSW graph can be extended.
     appended = (
         n_prev > 0 and len(order_arr) >= n_prev and np.array_equal(order_arr[:n_prev], np.arange(n_prev))
@@ -483,6 +520,7 @@ def _build_step(
         chunks_all,
         vectors,
         lexical,
+        restorer,
         embedder,
         settings,
         (added, changed, removed),
@@ -494,12 +532,29 @@ def _build_step(
     return (Store.load(store_dir) if reload else None), len(chunks_all)
 
 
+def _updated_restorer(
+    old: DiacriticRestorer, removed: list[list[str]], added: list[list[str]]
+) -> DiacriticRestorer:
+    """The diacritics model of the old corpus minus `removed` plus `added` chunks (its counts add up),
+    equal to one built from the whole new corpus, without tokenising the unchanged chunks again."""
+    base = DiacriticRestorer.from_tokens([])  # the built-in phrases alone, counted in every model
+    plus, minus = DiacriticRestorer.from_tokens(added), DiacriticRestorer.from_tokens(removed)
+    unigrams, bigrams = (
+        old.unigrams + (plus.unigrams - base.unigrams),
+        old.bigrams + (plus.bigrams - base.bigrams),
+    )
+    unigrams.subtract(minus.unigrams - base.unigrams)
+    bigrams.subtract(minus.bigrams - base.bigrams)
+    return DiacriticRestorer(+unigrams, +bigrams)
+
+
 def _write_generation(
     store_dir: Path,
     articles: list[Article],
     chunks: list[Chunk],
     vectors: np.ndarray,
     lexical: LexicalIndex,
+    restorer: DiacriticRestorer,
     embedder: Embedder,
     settings: ChunkSettings,
     counts: tuple[int, int, int],
@@ -522,6 +577,7 @@ def _write_generation(
     index, dense_entry = _dense_index(vectors, dense, prev, appended_from)
     faiss.write_index(index, str(tmp / "dense.faiss"))
     lexical.save(tmp / "lexical")
+    restorer.save(tmp / RESTORER)
     manifest = {
         "format_version": FORMAT_VERSION,
         "embedding": {
@@ -532,13 +588,7 @@ def _write_generation(
         },
         "chunking": settings.to_dict(),
         "dense_index": dense_entry,
-        "lexical": {
-            "library": "bm25s",
-            "k1": 1.2,
-            "b": 0.75,
-            "views": ["accented", "folded"],
-            "term_counts": True,
-        },
+        "lexical": LEXICAL_SETTINGS,
         "articles": {a.id: {"hash": a.content_hash, "path": a.path} for a in articles},
         "chunks": len(chunks),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

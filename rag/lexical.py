@@ -1,7 +1,9 @@
-"""BM25 over Vietnamese syllables, in two views: as written, and with diacritics folded.
+"""BM25 over Vietnamese syllables and syllable pairs, in two views: as written, and folded.
 
 Measured on XQuAD-vi, BM25 with diacritics kept is the strongest single retriever, while a question
-typed without diacritics only finds its passage in the folded view. Both are kept side by side.
+typed without diacritics only finds its passage in the folded view, so both views are kept. Most
+Vietnamese words have two syllables ("dân vận", "nông thôn"): indexing adjacent pairs as extra terms
+lets BM25 reward the word, not just its syllables (R@1 92.1 -> 93.4 on XQuAD-vi, docs/quality.md).
 """
 
 from __future__ import annotations
@@ -19,16 +21,31 @@ import scipy.sparse as sp
 from .textnorm import fold, tokens
 
 VIEWS = ("accented", "folded")
+# Recorded in the manifest: a store whose BM25 was built otherwise is rebuilt (its vectors are kept).
+SETTINGS = {
+    "library": "bm25s",
+    "k1": 1.2,
+    "b": 0.75,
+    "views": list(VIEWS),
+    "terms": "syllables+pairs",
+    "v": 2,
+}
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
-def view_tokens(text: str, view: str) -> list[str]:
-    toks = tokens(text)
-    return [fold(t) for t in toks] if view == "folded" else toks
+def with_pairs(syllables: Sequence[str]) -> list[str]:
+    """Syllables followed by adjacent pairs ("dân_vận"); numbers and words alike."""
+    return [*syllables, *(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))]
 
 
-K1, B = 1.2, 0.75
+def view_terms(syllables: Sequence[str], view: str, pairs: bool = True) -> list[str]:
+    """Index terms of a tokenised text in one view."""
+    terms = [fold(t) for t in syllables] if view == "folded" else list(syllables)
+    return with_pairs(terms) if pairs else terms
+
+
+K1, B = SETTINGS["k1"], SETTINGS["b"]
 MMAP_FROM_CHUNKS = 100_000  # above this many chunks the score matrices are memory-mapped, not read
 _COUNTS = ("counts.indptr.npy", "counts.terms.npy", "counts.tf.npy")
 
@@ -117,10 +134,12 @@ class LexicalIndex:
     def __init__(
         self,
         views: dict[str, bm25s.BM25],
+        pairs: bool = True,
         counts: dict[str, TermCounts] | None = None,
         folder: Path | None = None,
     ):
         self._views = views
+        self.pairs = pairs
         self._counts = counts  # kept from a build; read back from `folder` only when a build needs them
         self._folder = folder
         self._df = {name: np.diff(np.asarray(bm.scores["indptr"])) for name, bm in views.items()}
@@ -128,26 +147,42 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
-        return cls.combine(None, np.arange(len(texts)), texts)
+        return cls.from_tokens([tokens(t) for t in texts])
 
     @classmethod
-    def combine(cls, old: LexicalIndex | None, rows: np.ndarray, new_texts: Sequence[str]) -> LexicalIndex:
-        """An index whose chunk i is row `rows[i]` of [old's chunks, then `new_texts`].
+    def from_tokens(
+        cls,
+        docs: Sequence[Sequence[str]],
+        k1: float = SETTINGS["k1"],
+        b: float = SETTINGS["b"],
+        pairs: bool = True,
+    ) -> LexicalIndex:
+        """From tokenised chunks (syllables). Other parameters than the defaults serve the ablation study
+        (eval/ablation.py); scores equal bm25s' own `index` (tests/test_index_scale.py)."""
+        counts = {name: TermCounts.from_docs(view_terms(doc, name, pairs) for doc in docs) for name in VIEWS}
+        return cls({name: bm25_from_counts(c, k1, b) for name, c in counts.items()}, pairs, counts)
 
-        Only `new_texts` are tokenised; old rows are reused from the saved term counts. Scores are
-        those of a fresh build over the same chunks.
+    @classmethod
+    def combine(
+        cls, old: LexicalIndex | None, rows: np.ndarray, new_docs: Sequence[Sequence[str]]
+    ) -> LexicalIndex:
+        """An index whose chunk i is row `rows[i]` of [old's chunks, then `new_docs`] (tokenised).
+
+        Old rows are reused from the saved term counts; only the new chunks' terms are counted.
+        Scores are those of a fresh build over the same chunks.
         """
         rows = np.asarray(rows, dtype=np.int64)
         n_old = old.size if old is not None else 0
-        total = n_old + len(new_texts)
+        total = n_old + len(new_docs)
         identity = len(rows) == total and bool(np.all(rows == np.arange(total)))
         # Terms can only fall out of use when some old chunk is dropped.
         dropped = n_old > 0 and bool(np.bincount(rows[rows < n_old], minlength=n_old).min() == 0)
+        pairs = old.pairs if old is not None else True
         counts = {}
         for name in VIEWS:
             prev = old.term_counts(name) if old is not None else None
             fresh = TermCounts.from_docs(
-                (view_tokens(t, name) for t in new_texts), prev.vocab if prev else None
+                (view_terms(doc, name, pairs) for doc in new_docs), prev.vocab if prev else None
             )
             parts = [fresh.matrix]
             if prev is not None:
@@ -158,7 +193,7 @@ class LexicalIndex:
             stacked = sp.vstack(parts, format="csr") if len(parts) > 1 else fresh.matrix
             kept = TermCounts(stacked if identity else stacked[rows].tocsr(), fresh.vocab)
             counts[name] = kept.compact() if dropped else kept
-        return cls({name: bm25_from_counts(c) for name, c in counts.items()}, counts)
+        return cls({name: bm25_from_counts(c) for name, c in counts.items()}, pairs, counts)
 
     def term_counts(self, view: str) -> TermCounts:
         if self._counts is None:
@@ -195,13 +230,10 @@ class LexicalIndex:
         views = {name: bm25s.BM25.load(str(folder / name), mmap=mmap, show_progress=False) for name in VIEWS}
         return cls(views, folder=folder)
 
-    def known(self, terms: Sequence[str], view: str) -> list[str]:
+    def scores(self, syllables: Sequence[str], view: str) -> np.ndarray:
+        """BM25 score of every chunk for a question's syllables (pairs are added here)."""
         vocab = self._views[view].vocab_dict
-        return [t for t in dict.fromkeys(terms) if t in vocab]
-
-    def scores(self, terms: Sequence[str], view: str) -> np.ndarray:
-        """BM25 score of every chunk for the (already tokenised) query terms."""
-        known = self.known(terms, view)
+        known = [t for t in dict.fromkeys(view_terms(syllables, view, self.pairs)) if t in vocab]
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._views[view].get_scores(known), dtype=np.float32)

@@ -124,13 +124,15 @@ class Pipeline:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
-        query = read_query(text)
+        query = read_query(text, self.store, self.retriever.settings.restore_diacritics)
         k = max(1, top_k or self.settings.top_k)
-        hits = self.retriever.search(query, max(k, self.answerer.settings.passages))
+        depth = max(k, self.answerer.settings.passages, self.answerer.settings.rerank_depth)
+        hits = self.answerer.rerank(query, self.retriever.search(query, depth))
         answer = self.answerer.compose(query, hits)
         answer.hits = answer.hits[:k]
         answer.notice = notice
         answer.mode = query.mode
+        answer.searched_as = query.search_text if query.restored else None
         answer.seconds = time.perf_counter() - started
         return answer
 

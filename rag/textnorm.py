@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 # A number keeps its inner separators ("2.054", "1,5", "19.5.2023", "2010-3/2020" splits at - and /).
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|\d+", re.UNICODE)
+TOKEN_PATTERN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|\d+", re.UNICODE)
 
 
 def nfc(text: str) -> str:
@@ -40,9 +41,30 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+_TONE_CLUSTER = re.compile(r"(?<!q)(oa|oe|uy)$")
+
+
+@lru_cache(maxsize=100_000)
+def canonical_tone(word: str) -> str:
+    """One spelling for syllables written in both tone styles: "hoà"/"hòa", "thuỷ"/"thủy" -> "hòa", "thủy".
+
+    Only open syllables ending in oa, oe, uy differ between the styles; the tone goes on the first vowel.
+    """
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = [c for c in decomposed if c in _TONES]
+    if len(tone) != 1:
+        return word
+    base = "".join(c for c in decomposed if c not in _TONES)
+    if not _TONE_CLUSTER.search(base.lower()):
+        return word
+    pos = len(base) - 1
+    return unicodedata.normalize("NFC", base[:pos] + tone[0] + base[pos:])
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-cased syllables and numbers, in order."""
-    return [t.lower() for t in _TOKEN.findall(nfc(text))]
+    """Lower-cased syllables and numbers, in order, each in one canonical spelling."""
+    return [canonical_tone(t.lower()) for t in TOKEN_PATTERN.findall(nfc(text))]
 
 
 def has_diacritics(word: str) -> bool:
@@ -122,6 +144,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             nxt = _OPENER.match(text, _skip_space(text, after, le))
             if not nxt or not _starts_sentence(text[nxt.start() : nxt.end() + 1]):
                 continue
+            if _inside_brackets(text, cut, m.start(), le):  # "(trong đó ... 623 đơn. Kết quả ...)"
+                continue
             if m.group()[0] == "." and not m.group().startswith("..."):
                 word = re.search(r"([\w.]+)$", text[ls : m.start()])
                 prev = word.group(1).lower() if word else ""
@@ -132,6 +156,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         if cut < le:
             spans.append((cut, le))
     return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _inside_brackets(text: str, start: int, pos: int, line_end: int) -> bool:
+    """A period inside a parenthesis that closes later on the line does not end the sentence."""
+    piece = text[start:pos]
+    return piece.count("(") > piece.count(")") and ")" in text[pos : min(line_end, pos + 400)]
 
 
 def _skip_space(text: str, i: int, limit: int) -> int:

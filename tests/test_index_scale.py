@@ -11,11 +11,13 @@ import pytest
 
 from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
+from rag.diacritics import DiacriticRestorer
 from rag.embedding import load_embedder
 from rag.index import HNSW_PARAMS, DenseSettings, Store, _dense_index, build_store, ivf_params
 from rag.ingest import read_articles
-from rag.lexical import LexicalIndex, view_tokens
+from rag.lexical import LexicalIndex, view_terms
 from rag.schema import Article
+from rag.textnorm import tokens
 
 from .conftest import HashEmbedder
 
@@ -107,9 +109,15 @@ def test_incremental_add_embeds_only_new_articles_and_matches_a_full_build(tmp_p
         ("accented", "An Khê tiếp nhận bao nhiêu đơn"),
         ("folded", "an khe tiep nhan don"),
     ):
-        terms = view_tokens(question, view)
-        assert np.allclose(after.lexical.scores(terms, view), full.lexical.scores(terms, view), atol=1e-5)
-        assert after.lexical.idf(terms[1], view) == pytest.approx(full.lexical.idf(terms[1], view))
+        syllables = tokens(question)
+        assert np.allclose(
+            after.lexical.scores(syllables, view), full.lexical.scores(syllables, view), atol=1e-5
+        )
+        for term in view_terms(syllables, view):
+            assert after.lexical.idf(term, view) == pytest.approx(full.lexical.idf(term, view))
+    # the diacritics model is updated from the new chunks alone, and equals one built from all
+    assert after.restorer.unigrams == full.restorer.unigrams
+    assert after.restorer.bigrams == full.restorer.bigrams
     q = embedder.encode_queries(["An Khê tiếp nhận bao nhiêu đơn?"])
     assert np.array_equal(after.dense.search(q, 5)[1], full.dense.search(q, 5)[1])
 
@@ -128,9 +136,12 @@ def test_removing_and_changing_articles_keeps_parts_consistent(tmp_path, seeds):
     assert len(store.chunks) == len(store.vectors) == store.dense.ntotal == store.lexical.size
     fresh = LexicalIndex.build(store.index_texts)
     for view in ("accented", "folded"):
-        assert store.lexical.known(view_tokens("Khê khe cập nhật", view), view) == fresh.known(
-            view_tokens("Khê khe cập nhật", view), view
-        )
+        vocab = store.lexical._views[view].vocab_dict
+        assert set(vocab) == set(fresh._views[view].vocab_dict)  # terms of removed chunks are gone
+        syllables = tokens("Khê khe cập nhật")
+        assert np.allclose(store.lexical.scores(syllables, view), fresh.scores(syllables, view), atol=1e-5)
+    rebuilt = DiacriticRestorer.from_tokens([tokens(t) for t in store.index_texts])
+    assert store.restorer.unigrams == rebuilt.unigrams and store.restorer.bigrams == rebuilt.bigrams
 
 
 def test_checkpointed_build_writes_usable_partial_generations_and_resumes(tmp_path, seeds):
@@ -231,10 +242,10 @@ def test_lexical_counts_build_equals_bm25s_own_index(seeds):
     texts = [index_text(a, c, ChunkSettings()) for a in seeds for c in _chunks(a)]
     ours = LexicalIndex.build(texts)
     ref = bm25s.BM25(k1=1.2, b=0.75)
-    ref.index([view_tokens(t, "accented") for t in texts], show_progress=False)
+    ref.index([view_terms(tokens(t), "accented") for t in texts], show_progress=False)
     for question in ("An Khê tiếp nhận bao nhiêu đơn", "công tác dân vận"):
-        terms = [t for t in view_tokens(question, "accented") if t in ref.vocab_dict]
-        assert np.allclose(ours.scores(terms, "accented"), ref.get_scores(terms), atol=1e-5)
+        terms = [t for t in dict.fromkeys(view_terms(tokens(question), "accented")) if t in ref.vocab_dict]
+        assert np.allclose(ours.scores(tokens(question), "accented"), ref.get_scores(terms), atol=1e-5)
 
 
 def _chunks(article: Article):
@@ -251,6 +262,6 @@ def test_lexical_index_loads_memory_mapped_with_equal_scores(tmp_path, seeds):
     built.save(tmp_path)
     mapped = LexicalIndex.load(tmp_path, mmap=True)
     assert isinstance(mapped._views["accented"].scores["data"], np.memmap)
-    terms = view_tokens("An Khê tiếp nhận bao nhiêu đơn", "accented")
-    assert np.array_equal(mapped.scores(terms, "accented"), built.scores(terms, "accented"))
+    syllables = tokens("An Khê tiếp nhận bao nhiêu đơn")
+    assert np.array_equal(mapped.scores(syllables, "accented"), built.scores(syllables, "accented"))
     assert mapped.term_counts("accented").matrix.shape == (len(texts), len(mapped._vocab_list("accented")))

@@ -1,0 +1,121 @@
+"""The quality steps of docs/quality.md, measured one change at a time in one run.
+
+usage: python eval/ablation.py [../shared/data/xquad-vi/xquad.vi.json] [--split all|tune|report]
+
+Each row adds one change to the row above it, from the plain baseline (reciprocal-rank fusion of
+dense search and BM25 on syllables, answer = the one sentence sharing most question syllables) to
+the shipped settings. Every row runs the questions through the same Pipeline as `rag ask`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag.answer import AnswerSettings  # noqa: E402
+from rag.config import Settings  # noqa: E402
+from rag.embedding import load_embedder  # noqa: E402
+from rag.eval import _squad_store, read_squad, score_one, split_of, summarise  # noqa: E402
+from rag.index import Store, build_store  # noqa: E402
+from rag.lexical import LexicalIndex  # noqa: E402
+from rag.pipeline import Pipeline  # noqa: E402
+from rag.retrieval import RetrievalSettings  # noqa: E402
+from rag.textnorm import fold, tokens  # noqa: E402
+
+BASE_ANSWER = AnswerSettings(
+    max_sentences=1, type_weight=0.0, rank_penalty=0.0, word_weight=0.0, title_share=0.0,
+    rerank_weight=0.0, min_support=0.0, number_gate=False,
+)  # fmt: skip
+OLD_UNACCENTED = {"accented": {"dense": 0.5, "bm25": 0.5}, "unaccented": {"bm25_folded": 1.0, "dense": 0.25}}
+
+
+@dataclass
+class Step:
+    label: str
+    retrieval: RetrievalSettings
+    answer: AnswerSettings
+    lexical: dict = field(default_factory=dict)  # LexicalIndex.from_tokens parameters
+    strip: bool = False
+
+
+def steps() -> list[Step]:
+    out = []
+    r = RetrievalSettings(fusion="rrf", weights={"accented": {"dense": 1.0, "bm25": 1.0}})
+    a = BASE_ANSWER
+    lex = {"k1": 1.2, "pairs": False}
+    out.append(Step("baseline: RRF(dense, BM25 syllables); sentence with most question syllables", r, a, lex))
+    lex = {"k1": 1.2, "pairs": True}
+    out.append(Step("+ syllable pairs in BM25", r, a, lex))
+    r = replace(r, fusion="z", weights={"accented": {"dense": 0.5, "bm25": 0.5}})
+    out.append(Step("+ z-score fusion instead of RRF", r, a, lex))
+    lex = {"k1": 0.9, "pairs": True}
+    out.append(Step("+ BM25 k1 = 0.9", r, a, lex))
+    a = replace(a, type_weight=0.4, rank_penalty=0.2)
+    out.append(Step("+ answer-type evidence, passage-rank penalty", r, a, lex))
+    a = replace(a, word_weight=0.6)
+    out.append(Step("+ whole-word coverage (pyvi lexicon)", r, a, lex))
+    a = replace(a, title_share=0.5)
+    out.append(Step("+ title stands in for what a sentence leaves implicit", r, a, lex))
+    a = replace(a, rerank_weight=1.5)
+    out.append(Step("+ passages reranked by their best sentence", r, a, lex))
+    a = replace(a, max_sentences=2)
+    out.append(Step("+ second sentence when it scores >= 0.6 of the first", r, a, lex))
+    a = replace(a, min_support=AnswerSettings().min_support, number_gate=True)
+    out.append(Step("+ abstention below 0.35 word support, or no number for bao nhiêu = shipped", r, a, lex))
+    final_r, final_a = RetrievalSettings(), AnswerSettings()
+    assert (r.fusion, a) == (final_r.fusion, final_a), "the last step must be the shipped settings"
+    out.append(
+        Step(
+            "no diacritics, folded BM25 + dense, no restoration",
+            replace(final_r, restore_diacritics=False, weights=OLD_UNACCENTED),
+            final_a,
+            lex,
+            strip=True,
+        )
+    )
+    out.append(Step("no diacritics, restored from the corpus = shipped", final_r, final_a, lex, strip=True))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file", nargs="?", type=Path, default=ROOT.parent / "shared/data/xquad-vi/xquad.vi.json")
+    ap.add_argument("--split", choices=["all", "tune", "report"], default="all")
+    args = ap.parse_args()
+    settings = Settings()
+    articles, items = read_squad(args.file)
+    if args.split != "all":
+        items = [it for it in items if split_of(it.group) == args.split]
+    store_dir = _squad_store(args.file)
+    embedder = load_embedder(settings.model, settings.backend)
+    build_store(articles, store_dir, embedder, settings.chunking)
+    store = Store.load(store_dir)
+    tokenised = [tokens(t) for t in store.index_texts]
+    print(f"{args.file.name}, {len(items)} questions ({args.split}), {embedder.model} ({embedder.backend})\n")
+    print("| step | R@1 | R@5 | MRR@10 | answer hit | abstained | median s |")
+    print("|---|---|---|---|---|---|---|")
+    for step in steps():
+        store.lexical = LexicalIndex.from_tokens(tokenised, **step.lexical)
+        pipeline = Pipeline(settings.with_(store_dir=store_dir), store, embedder, step.retrieval, step.answer)
+        outcomes = []
+        for it in items:
+            asked = fold(it.question) if step.strip else it.question
+            outcomes.append(score_one(it, asked, pipeline.ask(asked, top_k=10), "id"))
+        s = summarise(outcomes)
+        median = statistics.median(o.seconds for o in outcomes)
+        print(
+            f"| {step.label} | {s['recall@1']} | {s['recall@5']} | {s['mrr@10']} | {s['answer_hit']} "
+            f"| {s['abstention_rate']} | {median:.4f} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

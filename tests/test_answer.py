@@ -1,0 +1,91 @@
+"""Sentence choice and abstention, on hand-made hits so that each rule is seen alone."""
+
+from rag.answer import ABSTAIN_MESSAGE, Answerer, AnswerSettings, question_type
+from rag.lexical import LexicalIndex
+from rag.retrieval import read_query
+from rag.schema import Article, Chunk, Hit
+from rag.segment import segment, words
+
+ARTICLE = Article(
+    id="an-khe",
+    path="seeds/an-khe.txt",
+    title="An Khê: kinh nghiệm công tác dân vận",
+    text=(
+        "Công tác tiếp dân luôn được thị xã quan tâm. "
+        "Trong 10 năm, thị xã đã tiếp nhận 2.054 đơn khiếu nại. "
+        "Bí thư Thị ủy Nguyễn Thị Thanh Lịch làm việc với cán bộ cơ sở."
+    ),
+)
+OTHER = Article(id="ha-giang", path="seeds/ha-giang.txt", title="Hà Giang", text="Hà Giang có 1.115 mô hình.")
+
+
+def hits_for(*articles):
+    out = []
+    for rank, a in enumerate(articles, 1):
+        out.append(Hit(Chunk(a.id, 0, 0, len(a.text), a.text), a, 1.0 / rank, rank))
+    return out
+
+
+def answerer(**settings):
+    lexical = LexicalIndex.build([f"{a.title}\n{a.text}" for a in (ARTICLE, OTHER)])
+    return Answerer(lexical, AnswerSettings(**settings))
+
+
+def test_question_types():
+    assert question_type("An Khê tiếp nhận bao nhiêu đơn?") == "number"
+    assert question_type("Tháng Dân vận là tháng mấy?") == "number"
+    assert question_type("Nghị quyết 33 ban hành năm nào?") == "time"
+    assert question_type("khi nao nghi quyet ban hanh") == "time"
+    assert question_type("Ai là Bí thư Thị ủy?") == "name"
+    assert question_type("Công tác dân vận là gì?") is None
+
+
+def test_words_keep_names_and_dictionary_words_together():
+    assert words("Dân số Hà Nội là bao nhiêu người?") == [
+        ("dân", "số"), ("hà", "nội"), ("là",), ("bao", "nhiêu"), ("người",)]  # fmt: skip
+    assert segment(["tiep", "nhan", "don"], folded=True) == [("tiep", "nhan"), ("don",)]
+
+
+def test_the_sentence_holding_the_asked_number_is_quoted_verbatim():
+    a = answerer(max_sentences=1)
+    answer = a.compose(read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?"), hits_for(ARTICLE, OTHER))
+    assert not answer.abstained
+    [c] = answer.citations
+    assert c.quote == "Trong 10 năm, thị xã đã tiếp nhận 2.054 đơn khiếu nại."
+    assert c.passage[c.start : c.end] == c.quote and c.source == "seeds/an-khe.txt"
+    assert answer.text == f"{c.quote} [1]"
+
+
+def test_a_name_question_prefers_the_sentence_with_a_new_name():
+    answer = answerer(max_sentences=1).compose(read_query("Ai là Bí thư Thị ủy An Khê?"), hits_for(ARTICLE))
+    assert "Nguyễn Thị Thanh Lịch" in answer.citations[0].quote
+
+
+def test_a_second_sentence_only_when_it_scores_close_to_the_first():
+    q = read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?")
+    assert len(answerer(max_sentences=2, second_ratio=0.0).compose(q, hits_for(ARTICLE)).citations) == 2
+    assert len(answerer(max_sentences=2, second_ratio=1.01).compose(q, hits_for(ARTICLE)).citations) == 1
+
+
+def test_abstains_when_the_question_words_are_not_in_the_passage():
+    a = answerer()
+    for question in ["Dân số Hà Nội là bao nhiêu người?", "Giá vàng hôm nay là bao nhiêu?"]:
+        answer = a.compose(read_query(question), hits_for(ARTICLE, OTHER))
+        assert answer.abstained and answer.text == ABSTAIN_MESSAGE and answer.citations == []
+        assert answer.hits  # the closest passages are still offered
+
+
+def test_abstains_on_a_number_question_when_the_passage_has_no_new_number():
+    a = answerer()
+    text = "Thị xã An Khê tổ chức đối thoại với người dân về COVID-19."
+    art = Article("x", "x.txt", "An Khê", text)
+    answer = a.compose(read_query("An Khê có bao nhiêu người mắc COVID-19?"), hits_for(art))
+    assert answer.abstained
+
+
+def test_rerank_lifts_the_passage_with_an_answering_sentence():
+    a = answerer()
+    q = read_query("Hà Giang có bao nhiêu mô hình?")
+    hits = a.rerank(q, hits_for(ARTICLE, OTHER))
+    assert hits[0].article.id == "ha-giang" and [h.rank for h in hits] == [1, 2]
+    assert hits[0].scores["answer"] > hits[1].scores["answer"]

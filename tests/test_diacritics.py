@@ -1,0 +1,39 @@
+from rag.diacritics import DiacriticRestorer
+from rag.ingest import read_articles
+from rag.textnorm import tokens
+
+from .conftest import ROOT, SEEDS
+
+
+def seed_restorer():
+    articles, _ = read_articles(SEEDS, ROOT)
+    return DiacriticRestorer.from_tokens(tokens(a.title + "\n" + a.text) for a in articles)
+
+
+def test_questions_typed_without_diacritics_are_restored_from_the_articles():
+    r = seed_restorer()
+    assert r.restore("an khe tiep nhan bao nhieu don") == "an khê tiếp nhận bao nhiêu đơn"
+    assert r.restore("bi thu thi uy an khe la ai") == "bí thư thị ủy an khê là ai"
+    assert r.restore("Nghi quyet 33 ban hanh ngay nao?") == "Nghị quyết 33 ban hành ngày nào?"
+    assert (
+        r.restore("ha giang co bao nhieu mo hinh dan van kheo")
+        == "hà giang có bao nhiêu mô hình dân vận khéo"
+    )
+
+
+def test_context_picks_between_words_that_fold_alike():
+    # "ban" folds bán/bàn/bạn/bản/ban: the bigrams of the corpus choose
+    docs = [["ban", "dân", "vận"]] * 5 + [["bàn", "làm", "việc"]] * 5 + [["bạn", "bè"]] * 5
+    r = DiacriticRestorer.from_tokens(docs)
+    assert r.restore("ban dan van") == "ban dân vận"
+    assert r.restore("ban lam viec") == "bàn làm việc"
+    assert r.restore("ban be") == "bạn bè"
+
+
+def test_unknown_words_case_and_typed_diacritics_are_kept(tmp_path):
+    r = seed_restorer()
+    assert r.restore("gia xang hom nay") == "gia xang hom nay"  # not in the articles: left as typed
+    assert r.restore("Quyet dinh 23-QD/TW") == "Quyết định 23-QĐ/TW"
+    assert r.restore("an khê tiep nhan") == "an khê tiếp nhận"
+    r.save(tmp_path / "d.json")
+    assert DiacriticRestorer.load(tmp_path / "d.json").restore("an khe tiep nhan") == "an khê tiếp nhận"
