@@ -1,4 +1,4 @@
-"""Scale paths of the store: the approximate (IVF) dense index and incremental, checkpointed builds."""
+"""Scale paths of the store: approximate dense indexes (HNSW, IVF) and incremental, checkpointed builds."""
 
 from __future__ import annotations
 
