@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from .schema import Article, Chunk
 
 # Paragraph, line, sentence, clause, word, character: the splitter tries them in this order.
@@ -26,6 +24,9 @@ class ChunkSettings:
 
 class Chunker:
     def __init__(self, settings: ChunkSettings | None = None):
+        # Imported here: it costs ~0.5-1.4 s, and a process that only answers questions never splits.
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
         self.settings = settings or ChunkSettings()
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=self.settings.size,

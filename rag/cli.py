@@ -91,6 +91,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask the questions against --store (default: vectorstore/), where none is answerable",
     )
     p.add_argument("--details", type=Path, metavar="FILE", help="write one JSON line per question")
+
+    p = sub.add_parser("bench", help="measure build and question costs against a plain LangChain script")
+    p.add_argument(
+        "--sizes", default="seeds,1000", metavar="LIST", help="seeds,1000,5000,22644 (default: seeds,1000)"
+    )
+    p.add_argument(
+        "--steps",
+        default="build,add,query,cold",
+        metavar="LIST",
+        help="build,add,query,cold (and lexical: BM25 alone)",
+    )
+    p.add_argument(
+        "--backend", default="onnx-int8", help="embedding backend of the engine (default: onnx-int8)"
+    )
+    p.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    p.add_argument("--questions", type=_int_in(5, 5000), default=100, metavar="N", help="questions per size")
+    p.add_argument(
+        "--embed", metavar="LIST", help="also compare backends on embedding alone, e.g. torch,onnx,onnx-int8"
+    )
+    p.add_argument("--embed-chunks", type=_int_in(16), default=192, metavar="N", help="chunks for --embed")
+    p.add_argument("--work", type=Path, metavar="DIR", help="stores and results.json (default: cache folder)")
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted build instead of rebuilding"
+    )
+    p.add_argument("--report", action="store_true", help="only print the table of the results so far")
     return parser
 
 
@@ -189,7 +214,40 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import SIZES, BenchConfig, Results, run_bench, table
+
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if unknown := [s for s in sizes if s not in SIZES]:
+        raise RagError(f"unknown benchmark size {unknown[0]!r}: choose from {', '.join(SIZES)}")
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    if bad := [s for s in steps if s not in ("build", "add", "query", "cold", "lexical", "none")]:
+        raise RagError(
+            f"unknown benchmark step {bad[0]!r}: choose from build, add, query, cold, lexical, none"
+        )
+    cfg = BenchConfig(
+        sizes=sizes,
+        backend=args.backend,
+        baseline=not args.no_baseline,
+        questions=args.questions,
+        steps=steps,
+        embed_backends=[b.strip() for b in (args.embed or "").split(",") if b.strip()],
+        embed_chunks=args.embed_chunks,
+        resume=args.resume,
+    )
+    if args.work:
+        cfg.work = args.work.resolve()
+    results = Results(cfg.work / "results.json") if args.report else run_bench(cfg, log=_stderr_line)
+    print(table(results, cfg.backend))
+    print(f"(results: {results.path})")
+    return 0
+
+
+def _stderr_line(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,8 +27,8 @@ def test_build_writes_a_complete_store_with_a_manifest(seeds_copy, tmp_path):
     assert (report.articles, len(report.added), report.embedded_chunks) == (5, 5, report.chunks)
     store = Store.load(store_dir)
     m = store.manifest
-    assert m["format_version"] == 1
-    assert m["embedding"] == {"model": emb.model, "backend": "test", "dim": 64}
+    assert m["format_version"] == 2
+    assert m["embedding"] == {"model": emb.model, "backend": "test", "variant": "test", "dim": 64}
     assert m["chunking"] == SETTINGS.to_dict()
     assert len(m["articles"]) == 5 and all(len(v["hash"]) == 64 for v in m["articles"].values())
     assert m["built_at"] and m["chunks"] == len(store.chunks) == store.dense.ntotal == len(store.vectors)

@@ -1,0 +1,49 @@
+"""`rag bench`: the workers measure a real store, results accumulate per size, the table shows ratios."""
+
+from __future__ import annotations
+
+import json
+
+from rag.bench import BenchConfig, Results, _ratio, run_bench, table
+from rag.cli import main
+
+
+def test_ratio_reads_the_right_way_round():
+    assert _ratio(30.0, 10.0, higher_is_better=True) == "3.0x"  # chunks/s: more is better
+    assert _ratio(0.5, 2.0, higher_is_better=False) == "4.0x"  # seconds: less is better
+    assert _ratio(None, 2.0, higher_is_better=False) == "-"
+
+
+def test_results_accumulate_across_runs(tmp_path):
+    path = tmp_path / "results.json"
+    Results(path).put("rag:onnx-int8", "1000", "build", {"chunks_per_s": 20.0})
+    Results(path).put("baseline", "1000", "build", {"chunks_per_s": 8.0})
+    both = Results(path)
+    assert both.get("rag:onnx-int8", "1000", "build")["chunks_per_s"] == 20.0
+    assert "2.5x" in table(both, "onnx-int8")
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+def test_unknown_size_is_a_one_line_error(capsys):
+    assert main(["bench", "--sizes", "7"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rag: error: unknown benchmark size '7'") and "\n" not in err
+
+
+def test_report_of_an_empty_work_folder_prints_the_header(tmp_path, capsys):
+    assert main(["bench", "--report", "--work", str(tmp_path)]) == 0
+    assert "| size | articles | chunks |" in capsys.readouterr().out
+
+
+def test_seeds_build_and_questions_end_to_end(tmp_path):
+    cfg = BenchConfig(sizes=["seeds"], steps=["build", "query"], baseline=False, questions=5, work=tmp_path)
+    results = run_bench(cfg, log=lambda _msg: None)
+    build = results.get("rag:onnx-int8", "seeds", "build")
+    query = results.get("rag:onnx-int8", "seeds", "query")
+    store = tmp_path / "store-seeds-onnx-int8"
+    manifest = json.loads((store / (store / "CURRENT").read_text().strip() / "manifest.json").read_text())
+    assert build["chunks"] == manifest["chunks"] == query["chunks"] > 0
+    assert build["peak_rss_mb"] > 50 and build["chunks_per_s"] > 0
+    assert 0 < query["retrieval_ms"]["median"] <= query["retrieval_ms"]["p95"]
+    assert query["recall_at_10"]["store"] == 1.0  # a flat store is exact
+    assert "| seeds | 5 |" in table(results, "onnx-int8")
