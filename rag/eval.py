@@ -172,10 +172,10 @@ def format_table(title: str, summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _squad_store(path: Path) -> Path:
-    """A cached store per question file: a second run reuses its vectors."""
+def _squad_store(path: Path, backend: str) -> Path:
+    """A cached store per question file and backend: a second run reuses its vectors."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return cache_dir() / "eval-stores" / f"{path.stem}-{digest}"
+    return cache_dir() / "eval-stores" / f"{path.stem}-{digest}-{backend}"
 
 
 def run_eval(
@@ -214,7 +214,7 @@ def run_eval(
         raise RagError(f"no questions in {file}")
 
     if is_squad and not unanswerable:
-        store_dir = store or _squad_store(file)
+        store_dir = store or _squad_store(file, settings.backend)
         embedder = load_embedder(settings.model, settings.backend)
         report = build_store(articles, store_dir, embedder, settings.chunking)
         print(f"corpus: {len(articles)} passages of {file.name} -> {report.summary()}", file=sys.stderr)

@@ -127,8 +127,7 @@ class Pipeline:
         query = read_query(text, self.store, self.retriever.settings.restore_diacritics)
         k = max(1, top_k or self.settings.top_k)
         depth = max(k, self.answerer.settings.passages, self.answerer.settings.rerank_depth)
-        hits = self.answerer.rerank(query, self.retriever.search(query, depth))
-        answer = self.answerer.compose(query, hits)
+        answer = self.answerer.answer(query, self.retriever.search(query, depth))
         answer.hits = answer.hits[:k]
         answer.notice = notice
         answer.mode = query.mode

@@ -48,7 +48,7 @@ def test_words_keep_names_and_dictionary_words_together():
 
 def test_the_sentence_holding_the_asked_number_is_quoted_verbatim():
     a = answerer(max_sentences=1)
-    answer = a.compose(read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?"), hits_for(ARTICLE, OTHER))
+    answer = a.answer(read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?"), hits_for(ARTICLE, OTHER))
     assert not answer.abstained
     [c] = answer.citations
     assert c.quote == "Trong 10 năm, thị xã đã tiếp nhận 2.054 đơn khiếu nại."
@@ -57,20 +57,20 @@ def test_the_sentence_holding_the_asked_number_is_quoted_verbatim():
 
 
 def test_a_name_question_prefers_the_sentence_with_a_new_name():
-    answer = answerer(max_sentences=1).compose(read_query("Ai là Bí thư Thị ủy An Khê?"), hits_for(ARTICLE))
+    answer = answerer(max_sentences=1).answer(read_query("Ai là Bí thư Thị ủy An Khê?"), hits_for(ARTICLE))
     assert "Nguyễn Thị Thanh Lịch" in answer.citations[0].quote
 
 
 def test_a_second_sentence_only_when_it_scores_close_to_the_first():
     q = read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?")
-    assert len(answerer(max_sentences=2, second_ratio=0.0).compose(q, hits_for(ARTICLE)).citations) == 2
-    assert len(answerer(max_sentences=2, second_ratio=1.01).compose(q, hits_for(ARTICLE)).citations) == 1
+    assert len(answerer(max_sentences=2, second_ratio=0.0).answer(q, hits_for(ARTICLE)).citations) == 2
+    assert len(answerer(max_sentences=2, second_ratio=1.01).answer(q, hits_for(ARTICLE)).citations) == 1
 
 
 def test_abstains_when_the_question_words_are_not_in_the_passage():
     a = answerer()
     for question in ["Dân số Hà Nội là bao nhiêu người?", "Giá vàng hôm nay là bao nhiêu?"]:
-        answer = a.compose(read_query(question), hits_for(ARTICLE, OTHER))
+        answer = a.answer(read_query(question), hits_for(ARTICLE, OTHER))
         assert answer.abstained and answer.text == ABSTAIN_MESSAGE and answer.citations == []
         assert answer.hits  # the closest passages are still offered
 
@@ -79,13 +79,13 @@ def test_abstains_on_a_number_question_when_the_passage_has_no_new_number():
     a = answerer()
     text = "Thị xã An Khê tổ chức đối thoại với người dân về COVID-19."
     art = Article("x", "x.txt", "An Khê", text)
-    answer = a.compose(read_query("An Khê có bao nhiêu người mắc COVID-19?"), hits_for(art))
+    answer = a.answer(read_query("An Khê có bao nhiêu người mắc COVID-19?"), hits_for(art))
     assert answer.abstained
 
 
 def test_rerank_lifts_the_passage_with_an_answering_sentence():
     a = answerer()
     q = read_query("Hà Giang có bao nhiêu mô hình?")
-    hits = a.rerank(q, hits_for(ARTICLE, OTHER))
+    hits = a.rerank(a.read(q), hits_for(ARTICLE, OTHER))
     assert hits[0].article.id == "ha-giang" and [h.rank for h in hits] == [1, 2]
     assert hits[0].scores["answer"] > hits[1].scores["answer"]
