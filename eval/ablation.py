@@ -25,6 +25,7 @@ from rag.config import Settings  # noqa: E402
 from rag.embedding import load_embedder  # noqa: E402
 from rag.eval import _squad_store, read_squad, score_one, split_of, summarise  # noqa: E402
 from rag.index import Store, build_store  # noqa: E402
+from rag.lexical import SETTINGS as LEXICAL_SETTINGS  # noqa: E402
 from rag.lexical import LexicalIndex  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.retrieval import RetrievalSettings  # noqa: E402
@@ -48,13 +49,14 @@ class Step:
 
 def steps() -> list[Step]:
     out = []
-    r = RetrievalSettings(fusion="rrf", weights={"accented": {"dense": 1.0, "bm25": 1.0}})
+    shipped_weights = RetrievalSettings().weights
+    r = RetrievalSettings(fusion="rrf", weights={**shipped_weights, "accented": {"dense": 1.0, "bm25": 1.0}})
     a = BASE_ANSWER
     lex = {"k1": 1.2, "pairs": False}
     out.append(Step("baseline: RRF(dense, BM25 syllables); sentence with most question syllables", r, a, lex))
     lex = {"k1": 1.2, "pairs": True}
     out.append(Step("+ syllable pairs in BM25", r, a, lex))
-    r = replace(r, fusion="z", weights={"accented": {"dense": 0.5, "bm25": 0.5}})
+    r = replace(r, fusion="z", weights=shipped_weights)
     out.append(Step("+ z-score fusion instead of RRF", r, a, lex))
     lex = {"k1": 0.9, "pairs": True}
     out.append(Step("+ BM25 k1 = 0.9", r, a, lex))
@@ -71,7 +73,8 @@ def steps() -> list[Step]:
     a = replace(a, min_support=AnswerSettings().min_support, number_gate=True)
     out.append(Step("+ abstention below 0.35 word support, or no number for bao nhiêu = shipped", r, a, lex))
     final_r, final_a = RetrievalSettings(), AnswerSettings()
-    assert (r.fusion, a) == (final_r.fusion, final_a), "the last step must be the shipped settings"
+    shipped_lexical = {"k1": LEXICAL_SETTINGS["k1"], "pairs": LEXICAL_SETTINGS["terms"] == "syllables+pairs"}
+    assert (r, a, lex) == (final_r, final_a, shipped_lexical), "the last step must be the shipped settings"
     out.append(
         Step(
             "no diacritics, folded BM25 + dense, no restoration",
