@@ -15,6 +15,7 @@ from rag.diacritics import DiacriticRestorer
 from rag.embedding import load_embedder
 from rag.index import HNSW_PARAMS, DenseSettings, Store, _dense_index, build_store, ivf_params
 from rag.ingest import read_articles
+from rag.lexical import SETTINGS as LEXICAL_SETTINGS
 from rag.lexical import LexicalIndex, view_terms
 from rag.schema import Article
 from rag.textnorm import tokens
@@ -241,7 +242,7 @@ def test_lexical_counts_build_equals_bm25s_own_index(seeds):
 
     texts = [index_text(a, c, ChunkSettings()) for a in seeds for c in _chunks(a)]
     ours = LexicalIndex.build(texts)
-    ref = bm25s.BM25(k1=1.2, b=0.75)
+    ref = bm25s.BM25(k1=LEXICAL_SETTINGS["k1"], b=LEXICAL_SETTINGS["b"])
     ref.index([view_terms(tokens(t), "accented") for t in texts], show_progress=False)
     for question in ("An Khê tiếp nhận bao nhiêu đơn", "công tác dân vận"):
         terms = [t for t in dict.fromkeys(view_terms(tokens(question), "accented")) if t in ref.vocab_dict]
