@@ -345,7 +345,9 @@ def worker_lexical(size: str, n_questions: int) -> dict:
         full.save(folder)
         out["save_s"] = time.perf_counter() - t
         out["disk_mb"] = folder_mb(folder)
-        counts_mb = sum(p.stat().st_size for p in folder.rglob("counts.*.npy")) / 2**20
+        counts_mb = (
+            sum(p.stat().st_size for p in folder.rglob("*.npy") if not p.name.endswith(".index.npy")) / 2**20
+        )
         out["disk_mb_scores"], out["disk_mb_counts"] = out["disk_mb"] - counts_mb, counts_mb
         for mmap in (False, True):
             t = time.perf_counter()

@@ -229,7 +229,7 @@ class Store:
         chunks: list[Chunk],
         vectors: np.ndarray,
         dense: faiss.Index,
-        lexical: LexicalIndex,
+        lexical: LexicalIndex | None,  # None only for an older keyword index loaded to be rebuilt
     ):
         self.folder = folder
         self.manifest = manifest
@@ -283,7 +283,11 @@ class Store:
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
             dense = faiss.read_index(str(folder / "dense.faiss"))
             _configure(dense, manifest.get("dense_index", {}))
-            lexical = LexicalIndex.load(folder / "lexical")
+            current_kind = manifest.get("lexical") == LEXICAL_SETTINGS
+            if strict and not current_kind:
+                raise StoreError(f"the keyword index in {store_dir} is of an older kind: run `rag index`")
+            # an older keyword index is not read at all: the next build makes it again from the chunks
+            lexical = LexicalIndex.load(folder / "lexical") if current_kind else None
         except StoreError:
             raise
         except (OSError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as exc:
@@ -291,10 +295,9 @@ class Store:
                 f"the index in {store_dir} is damaged ({type(exc).__name__}: {str(exc)[:120]}): "
                 "run `rag index --rebuild`"
             ) from None
-        if strict and manifest.get("lexical") != LEXICAL_SETTINGS:
-            raise StoreError(f"the keyword index in {store_dir} is of an older kind: run `rag index`")
         n = len(chunks)
-        if not (len(vectors) == dense.ntotal == lexical.size == n == manifest.get("chunks")):
+        lexical_size = lexical.size if lexical is not None else n
+        if not (len(vectors) == dense.ntotal == lexical_size == n == manifest.get("chunks")):
             raise StoreError(
                 f"the index in {store_dir} is damaged (its parts disagree on the number of chunks): "
                 "run `rag index --rebuild`"
@@ -489,12 +492,11 @@ def _build_step(
     vectors[~old_rows] = fresh[order_arr[~old_rows] - n_prev]
     chunks_all = [c for _, chunks, _ in plan for c in chunks]
     # Keyword side: only new chunks are tokenised when the previous store's BM25 is of the current
-    # kind and kept its term counts; the diacritics model's counts are updated the same way.
+    # kind (it keeps its postings); the diacritics model's counts are updated the same way.
     new_tokens = [tokens(t) for t in to_embed]
     reuse = (
         prev is not None
         and prev.manifest.get("lexical") == LEXICAL_SETTINGS
-        and prev.lexical.has_counts
         and (prev.folder / RESTORER).is_file()
     )
     if reuse:

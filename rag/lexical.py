@@ -3,11 +3,19 @@
 Measured on XQuAD-vi, BM25 with diacritics kept is the strongest single retriever, while a question
 typed without diacritics only finds its passage in the folded view, so both views are kept. Most
 Vietnamese words have two syllables ("dân vận", "nông thôn"): indexing adjacent pairs as extra terms
-lets BM25 reward the word, not just its syllables (R@1 92.1 -> 93.4 on XQuAD-vi, docs/quality.md).
+lets BM25 reward the word, not just its syllables (docs/quality.md).
+
+Scoring is bm25s's (Lucene BM25 over a sparse term-by-chunk matrix, memory-mapped when large). What
+bm25s does not do is grow: its index is rebuilt from every chunk, and its vocabulary, a JSON dict of
+millions of terms once pairs are indexed, took 5 s to parse at 22 644 articles. So each view also keeps
+its postings (for each term, the chunks holding it and how often) and a vocabulary of 64-bit term
+hashes, both plain numpy arrays: a load maps them, and adding articles merges only their postings
+before the scores are recomputed in numpy (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -28,8 +36,12 @@ SETTINGS = {
     "b": 0.75,
     "views": list(VIEWS),
     "terms": "syllables+pairs",
-    "v": 3,
+    "v": 4,
 }
+K1, B = SETTINGS["k1"], SETTINGS["b"]
+MMAP_FROM_CHUNKS = 100_000  # from this many chunks the arrays are memory-mapped, not read
+_BM25S = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy")  # bm25s's own names
+_MINE = ("tf.npy", "doc_len.npy", "term_keys.npy", "term_ids.npy")
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
@@ -45,105 +57,186 @@ def view_terms(syllables: Sequence[str], view: str, pairs: bool = True) -> list[
     return with_pairs(terms) if pairs else terms
 
 
-K1, B = SETTINGS["k1"], SETTINGS["b"]
-MMAP_FROM_CHUNKS = 100_000  # above this many chunks the score matrices are memory-mapped, not read
-_COUNTS = ("counts.indptr.npy", "counts.terms.npy", "counts.tf.npy")
+def term_key(term: str) -> int:
+    """A stable 64-bit key (Python's own hash changes between processes)."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 @dataclass
-class TermCounts:
-    """Term frequencies of one view, chunks x terms: what BM25 scores are computed from.
+class Vocabulary:
+    """term -> column through sorted 64-bit keys: memory-mapped at load, grown by merging keys.
 
-    Saved beside the bm25s index so that a later build reuses the rows of unchanged chunks and only
-    tokenises new ones (tokenising every chunk again was most of an incremental build's time).
+    Two distinct terms sharing a key is a 1-in-10^6 event at 10^7 terms; the build checks for it.
     """
 
-    matrix: sp.csr_matrix  # int32 counts; row = chunk, column = term id
-    vocab: list[str]  # column -> term
+    keys: np.ndarray  # uint64, sorted
+    ids: np.ndarray  # int64, the column of keys[i]
 
     @classmethod
-    def from_docs(cls, docs: Iterable[list[str]], vocab: list[str] | None = None) -> TermCounts:
-        """Count terms of tokenised docs; new terms are appended to (a copy of) `vocab`."""
-        vocab = list(vocab or [])
-        ids = {t: i for i, t in enumerate(vocab)}
-        flat: list[int] = []
-        indptr = [0]
-        for doc in docs:
-            flat.extend(ids.setdefault(t, len(ids)) for t in doc)
-            indptr.append(len(flat))
-        vocab.extend(list(ids)[len(vocab) :])
-        matrix = sp.csr_matrix(
-            (np.ones(len(flat), np.int32), np.asarray(flat, np.int32), np.asarray(indptr, np.int64)),
-            shape=(len(indptr) - 1, len(vocab)),
+    def empty(cls) -> Vocabulary:
+        return cls(np.zeros(0, np.uint64), np.zeros(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def lookup(self, terms: Sequence[str]) -> np.ndarray:
+        """Column of each term, -1 for a term the index never saw."""
+        if not len(terms) or not len(self.keys):
+            return np.full(len(terms), -1, np.int64)
+        wanted = np.array([term_key(t) for t in terms], dtype=np.uint64)
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return np.where(self.keys[at] == wanted, self.ids[at], -1)
+
+    def extended(self, terms: Iterable[str]) -> tuple[Vocabulary, dict[str, int]]:
+        """The vocabulary with unseen terms appended as new columns, and every term's column."""
+        terms = list(dict.fromkeys(terms))
+        found = self.lookup(terms)
+        columns = dict(zip(terms, found.tolist(), strict=True))
+        new = [t for t, c in columns.items() if c < 0]
+        if not new:
+            return self, columns
+        start = len(self.keys)
+        for i, t in enumerate(new):
+            columns[t] = start + i
+        keys = np.concatenate([self.keys, np.array([term_key(t) for t in new], dtype=np.uint64)])
+        ids = np.concatenate([self.ids, np.arange(start, start + len(new), dtype=np.int64)])
+        order = np.argsort(keys, kind="stable")
+        keys, ids = keys[order], ids[order]
+        if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
+            raise ValueError("two index terms share a 64-bit key; rebuild with `rag index --rebuild`")
+        return Vocabulary(keys, ids), columns
+
+
+@dataclass
+class Postings:
+    """One view's inverted index: for each term (column) the chunks holding it and how often."""
+
+    indptr: np.ndarray  # int64, columns + 1: postings of column t are [indptr[t], indptr[t+1])
+    docs: np.ndarray  # int32, chunk of each posting
+    tf: np.ndarray  # float32, term frequency of each posting
+    doc_len: np.ndarray  # float32, terms per chunk
+    vocab: Vocabulary
+
+    @classmethod
+    def from_docs(cls, docs: Sequence[Sequence[str]]) -> Postings:
+        vocab, columns = Vocabulary.empty().extended(t for doc in docs for t in doc)
+        return cls._from_rows(docs, columns, vocab, len(vocab))
+
+    @classmethod
+    def _from_rows(cls, docs, columns: dict[str, int], vocab: Vocabulary, n_terms: int) -> Postings:
+        flat = np.fromiter((columns[t] for doc in docs for t in doc), dtype=np.int64)
+        lengths = np.fromiter((len(doc) for doc in docs), dtype=np.int64, count=len(docs))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        rows = sp.csr_matrix((np.ones(len(flat), np.float32), flat, indptr), shape=(len(docs), n_terms))
+        rows.sum_duplicates()
+        cols = rows.tocsc()
+        cols.sort_indices()
+        return cls(
+            cols.indptr.astype(np.int64), cols.indices.astype(np.int32), cols.data.astype(np.float32),
+            lengths.astype(np.float32), vocab,
+        )  # fmt: skip
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_len)
+
+    def grown(self, rows: np.ndarray, new_docs: Sequence[Sequence[str]]) -> Postings:
+        """Chunk i of the result is row rows[i] of [these chunks, then `new_docs`].
+
+        Merges postings in numpy, term by term, without touching the old chunks' text.
+        """
+        n_old = self.n_docs
+        vocab, columns = self.vocab.extended(t for doc in new_docs for t in doc)
+        n_terms = len(vocab)
+        fresh = Postings._from_rows(new_docs, columns, vocab, n_terms)
+        position = np.full(n_old + len(new_docs), -1, np.int64)
+        position[rows] = np.arange(len(rows))
+        # old postings: drop removed chunks, renumber the kept ones
+        old_terms = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        old_docs = position[:n_old][self.docs]
+        alive = old_docs >= 0
+        old_terms, old_docs, old_tf = old_terms[alive], old_docs[alive], self.tf[alive]
+        old_count = np.bincount(old_terms, minlength=n_terms)
+        new_count = np.diff(fresh.indptr)
+        indptr = np.concatenate([[0], np.cumsum(old_count + new_count)])
+        docs = np.empty(int(indptr[-1]), np.int32)
+        tf = np.empty(int(indptr[-1]), np.float32)
+        # within each term: the old postings in their old order, then the new chunks'
+        old_start = np.concatenate([[0], np.cumsum(old_count)])[:-1]
+        at = indptr[:-1][old_terms] + (np.arange(len(old_terms)) - old_start[old_terms])
+        docs[at], tf[at] = old_docs, old_tf
+        new_terms = np.repeat(np.arange(n_terms), new_count)
+        at = (
+            indptr[:-1][new_terms]
+            + old_count[new_terms]
+            + (np.arange(len(new_terms)) - fresh.indptr[new_terms])
         )
-        matrix.sum_duplicates()
-        return cls(matrix, vocab)
+        docs[at], tf[at] = position[n_old:][fresh.docs], fresh.tf
+        doc_len = np.concatenate([self.doc_len, fresh.doc_len])[rows]
+        return Postings(indptr, docs, tf, doc_len, vocab).compacted()
 
-    def compact(self) -> TermCounts:
-        """Drop terms no chunk uses any more (removed articles), so idf and `known` match a fresh build."""
-        used = np.flatnonzero(np.bincount(self.matrix.indices, minlength=len(self.vocab)))
-        if len(used) == len(self.vocab):
+    def compacted(self) -> Postings:
+        """Without terms no chunk uses any more, so that idf and scores equal a fresh build."""
+        used = np.diff(self.indptr) > 0
+        if used.all():
             return self
-        return TermCounts(self.matrix[:, used].tocsr(), [self.vocab[i] for i in used])
+        new_id = np.cumsum(used) - 1
+        keep_key = used[self.vocab.ids]
+        vocab = Vocabulary(self.vocab.keys[keep_key], new_id[self.vocab.ids[keep_key]])
+        indptr = np.concatenate([[0], np.cumsum(np.diff(self.indptr)[used])])
+        return Postings(indptr, self.docs, self.tf, self.doc_len, vocab)
 
-    def save(self, folder: Path) -> None:
-        for name, arr in zip(
-            _COUNTS, (self.matrix.indptr, self.matrix.indices, self.matrix.data), strict=True
-        ):
+    def bm25(self, k1: float = K1, b: float = B) -> bm25s.BM25:
+        """A bm25s index over these postings: Lucene BM25, as `bm25s.BM25.index` computes it."""
+        n = self.n_docs
+        avg = float(self.doc_len.mean()) if n else 1.0
+        df = np.diff(self.indptr).astype(np.float64)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = (k1 * (1 - b) + (k1 * b / (avg or 1.0)) * self.doc_len).astype(np.float32)
+        data = np.repeat(idf, np.diff(self.indptr)) * self.tf / (norm[self.docs] + self.tf)
+        bm = bm25s.BM25(k1=k1, b=b)
+        bm.scores = {"data": data, "indices": self.docs, "indptr": self.indptr, "num_docs": n}
+        bm.vocab_dict = None  # columns come from the Vocabulary
+        bm.nonoccurrence_array = None
+        return bm
+
+    def save(self, folder: Path, bm: bm25s.BM25) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = (
+            bm.scores["data"],
+            self.docs,
+            self.indptr,
+            self.tf,
+            self.doc_len,
+            self.vocab.keys,
+            self.vocab.ids,
+        )
+        for name, arr in zip(_BM25S + _MINE, arrays, strict=True):
             np.save(folder / name, arr)
+        params = {"k1": bm.k1, "b": bm.b, "method": bm.method, "num_docs": self.n_docs}
+        (folder / "params.index.json").write_text(json.dumps(params), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, vocab: list[str]) -> TermCounts:
-        indptr, terms, tf = (np.load(folder / name) for name in _COUNTS)
-        return cls(sp.csr_matrix((tf, terms, indptr), shape=(len(indptr) - 1, len(vocab))), vocab)
-
-
-def bm25_from_counts(counts: TermCounts, k1: float = K1, b: float = B) -> bm25s.BM25:
-    """A bm25s index (Lucene BM25, as `bm25s.BM25.index` computes it), vectorised over all chunks.
-
-    Equal to bm25s' own build (tests/test_index_incremental.py) but in numpy instead of a Python
-    loop per document: seconds instead of minutes at 100k chunks.
-    """
-    m = counts.matrix
-    n_docs, n_terms = m.shape
-    doc_len = np.asarray(m.sum(axis=1), dtype=np.float32).ravel()
-    avg = float(doc_len.mean()) if n_docs else 1.0
-    csc = m.tocsc()
-    csc.sort_indices()
-    per_term = np.diff(csc.indptr)
-    df = per_term.astype(np.float64)
-    idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-    # float32 throughout: the score matrix is float32 anyway, and this runs over every (chunk, term).
-    norm = (k1 * (1 - b) + (k1 * b / (avg or 1.0)) * doc_len).astype(np.float32)
-    tf = csc.data.astype(np.float32)
-    data = np.repeat(idf, per_term) * tf / (norm[csc.indices] + tf)
-    bm = bm25s.BM25(k1=k1, b=b)
-    bm.scores = {
-        "data": data,
-        "indices": csc.indices.astype(np.int32),
-        "indptr": csc.indptr.astype(np.int64),
-        "num_docs": n_docs,
-    }
-    bm.vocab_dict = {t: i for i, t in enumerate(counts.vocab)}
-    bm.unique_token_ids_set = set(bm.vocab_dict.values())
-    bm.nonoccurrence_array = None
-    return bm
+    def load(cls, folder: Path, mmap: bool) -> tuple[Postings, bm25s.BM25]:
+        mode = "r" if mmap else None
+        data, docs, indptr, tf, doc_len, keys, ids = (
+            np.load(folder / name, mmap_mode=mode) for name in _BM25S + _MINE
+        )
+        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        bm = bm25s.BM25(k1=params["k1"], b=params["b"])
+        bm.scores = {"data": data, "indices": docs, "indptr": indptr, "num_docs": int(params["num_docs"])}
+        bm.vocab_dict = None
+        bm.nonoccurrence_array = None
+        return cls(indptr, docs, tf, doc_len, Vocabulary(keys, ids)), bm
 
 
 class LexicalIndex:
-    def __init__(
-        self,
-        views: dict[str, bm25s.BM25],
-        pairs: bool = True,
-        counts: dict[str, TermCounts] | None = None,
-        folder: Path | None = None,
-    ):
-        self._views = views
+    def __init__(self, views: dict[str, Postings], pairs: bool = True, k1: float = K1, b: float = B,
+                 scorers: dict[str, bm25s.BM25] | None = None):  # fmt: skip
+        self._postings = views
         self.pairs = pairs
-        self._counts = counts  # kept from a build; read back from `folder` only when a build needs them
-        self._folder = folder
-        self._df = {name: np.diff(np.asarray(bm.scores["indptr"])) for name, bm in views.items()}
-        self.size = int(next(iter(views.values())).scores["num_docs"])
+        self._bm25 = scorers or {name: p.bm25(k1, b) for name, p in views.items()}
+        self.size = next(iter(views.values())).n_docs
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -151,16 +244,12 @@ class LexicalIndex:
 
     @classmethod
     def from_tokens(
-        cls,
-        docs: Sequence[Sequence[str]],
-        k1: float = SETTINGS["k1"],
-        b: float = SETTINGS["b"],
-        pairs: bool = True,
+        cls, docs: Sequence[Sequence[str]], k1: float = K1, b: float = B, pairs: bool = True
     ) -> LexicalIndex:
-        """From tokenised chunks (syllables). Other parameters than the defaults serve the ablation study
-        (eval/ablation.py); scores equal bm25s' own `index` (tests/test_index_scale.py)."""
-        counts = {name: TermCounts.from_docs(view_terms(doc, name, pairs) for doc in docs) for name in VIEWS}
-        return cls({name: bm25_from_counts(c, k1, b) for name, c in counts.items()}, pairs, counts)
+        """From tokenised chunks (syllables). Other parameters than the defaults serve the ablation
+        study (eval/ablation.py); scores equal bm25s' own `index` (tests/test_lexical.py)."""
+        views = {name: Postings.from_docs([view_terms(doc, name, pairs) for doc in docs]) for name in VIEWS}
+        return cls(views, pairs, k1, b)
 
     @classmethod
     def combine(
@@ -168,80 +257,51 @@ class LexicalIndex:
     ) -> LexicalIndex:
         """An index whose chunk i is row `rows[i]` of [old's chunks, then `new_docs`] (tokenised).
 
-        Old rows are reused from the saved term counts; only the new chunks' terms are counted.
-        Scores are those of a fresh build over the same chunks.
+        Old chunks keep their postings; only the new chunks' terms are counted. Scores equal those of
+        a fresh build over the same chunks (tests/test_index_scale.py).
         """
+        if old is None:
+            return cls.from_tokens(new_docs)
         rows = np.asarray(rows, dtype=np.int64)
-        n_old = old.size if old is not None else 0
-        total = n_old + len(new_docs)
-        identity = len(rows) == total and bool(np.all(rows == np.arange(total)))
-        # Terms can only fall out of use when some old chunk is dropped.
-        dropped = n_old > 0 and bool(np.bincount(rows[rows < n_old], minlength=n_old).min() == 0)
-        pairs = old.pairs if old is not None else True
-        counts = {}
-        for name in VIEWS:
-            prev = old.term_counts(name) if old is not None else None
-            fresh = TermCounts.from_docs(
-                (view_terms(doc, name, pairs) for doc in new_docs), prev.vocab if prev else None
-            )
-            parts = [fresh.matrix]
-            if prev is not None:
-                pm = prev.matrix  # the same rows, seen with the grown vocabulary (no copy)
-                parts.insert(
-                    0, sp.csr_matrix((pm.data, pm.indices, pm.indptr), shape=(pm.shape[0], len(fresh.vocab)))
-                )
-            stacked = sp.vstack(parts, format="csr") if len(parts) > 1 else fresh.matrix
-            kept = TermCounts(stacked if identity else stacked[rows].tocsr(), fresh.vocab)
-            counts[name] = kept.compact() if dropped else kept
-        return cls({name: bm25_from_counts(c) for name, c in counts.items()}, pairs, counts)
-
-    def term_counts(self, view: str) -> TermCounts:
-        if self._counts is None:
-            if self._folder is None or not all((self._folder / v / _COUNTS[0]).is_file() for v in VIEWS):
-                raise FileNotFoundError("this lexical index has no saved term counts")
-            self._counts = {v: TermCounts.load(self._folder / v, self._vocab_list(v)) for v in VIEWS}
-        return self._counts[view]
-
-    @property
-    def has_counts(self) -> bool:
-        return self._counts is not None or (
-            self._folder is not None and all((self._folder / v / _COUNTS[0]).is_file() for v in VIEWS)
-        )
-
-    def _vocab_list(self, view: str) -> list[str]:
-        vocab = self._views[view].vocab_dict
-        out = [""] * len(vocab)
-        for term, i in vocab.items():
-            out[i] = term
-        return out
+        views = {
+            name: old._postings[name].grown(rows, [view_terms(doc, name, old.pairs) for doc in new_docs])
+            for name in VIEWS
+        }
+        return cls(views, old.pairs)
 
     def save(self, folder: Path) -> None:
-        for name, bm in self._views.items():
-            bm.save(str(folder / name), show_progress=False)
-            if self._counts is not None:
-                self._counts[name].save(folder / name)
+        for name in VIEWS:
+            self._postings[name].save(folder / name, self._bm25[name])
 
     @classmethod
     def load(cls, folder: Path, mmap: bool | None = None) -> LexicalIndex:
-        """Load both views; `mmap=None` memory-maps the score matrices of a large index."""
+        """Both views; `mmap=None` memory-maps the arrays of a large index."""
         if mmap is None:
             params = json.loads((folder / VIEWS[0] / "params.index.json").read_text(encoding="utf-8"))
             mmap = int(params.get("num_docs", 0)) >= MMAP_FROM_CHUNKS
-        views = {name: bm25s.BM25.load(str(folder / name), mmap=mmap, show_progress=False) for name in VIEWS}
-        return cls(views, folder=folder)
+        loaded = {name: Postings.load(folder / name, mmap) for name in VIEWS}
+        return cls({n: p for n, (p, _) in loaded.items()}, scorers={n: bm for n, (_, bm) in loaded.items()})
+
+    def vocabulary_size(self, view: str) -> int:
+        return len(self._postings[view].vocab)
+
+    def columns(self, terms: Sequence[str], view: str) -> list[int]:
+        """Columns of the terms the index knows, each once."""
+        found = self._postings[view].vocab.lookup(list(dict.fromkeys(terms)))
+        return [int(c) for c in found if c >= 0]
 
     def scores(self, syllables: Sequence[str], view: str) -> np.ndarray:
         """BM25 score of every chunk for a question's syllables (pairs are added here)."""
-        vocab = self._views[view].vocab_dict
-        known = [t for t in dict.fromkeys(view_terms(syllables, view, self.pairs)) if t in vocab]
+        known = self.columns(view_terms(syllables, view, self.pairs), view)
         if not known:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._views[view].get_scores(known), dtype=np.float32)
+        return np.asarray(self._bm25[view].get_scores(known), dtype=np.float32)
 
     def idf(self, term: str, view: str = "accented") -> float:
         """Lucene IDF of a term over chunks (0 for a term the corpus never uses)."""
-        tid = self._views[view].vocab_dict.get(term)
-        if tid is None:
+        found = self.columns([term], view)
+        if not found:
             return 0.0
-        df = float(self._df[view][tid])
+        indptr = self._postings[view].indptr
+        df = float(indptr[found[0] + 1] - indptr[found[0]])
         return float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import faiss
 import numpy as np
@@ -13,7 +12,7 @@ from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
 from rag.diacritics import DiacriticRestorer
 from rag.embedding import load_embedder
-from rag.index import HNSW_PARAMS, DenseSettings, Store, _dense_index, build_store, ivf_params
+from rag.index import HNSW_PARAMS, DenseSettings, Store, StoreError, _dense_index, build_store, ivf_params
 from rag.ingest import read_articles
 from rag.lexical import SETTINGS as LEXICAL_SETTINGS
 from rag.lexical import LexicalIndex, view_terms
@@ -137,8 +136,8 @@ def test_removing_and_changing_articles_keeps_parts_consistent(tmp_path, seeds):
     assert len(store.chunks) == len(store.vectors) == store.dense.ntotal == store.lexical.size
     fresh = LexicalIndex.build(store.index_texts)
     for view in ("accented", "folded"):
-        vocab = store.lexical._views[view].vocab_dict
-        assert set(vocab) == set(fresh._views[view].vocab_dict)  # terms of removed chunks are gone
+        # terms of removed chunks are gone
+        assert store.lexical.vocabulary_size(view) == fresh.vocabulary_size(view)
         syllables = tokens("Khê khe cập nhật")
         assert np.allclose(store.lexical.scores(syllables, view), fresh.scores(syllables, view), atol=1e-5)
     rebuilt = DiacriticRestorer.from_tokens([tokens(t) for t in store.index_texts])
@@ -217,24 +216,27 @@ def test_hnsw_store_extends_its_graph_on_additions_and_rebuilds_on_removals(tmp_
 
 
 def test_store_written_by_format_1_still_loads(tmp_path, seeds):
-    """A version-1 store (float32 vectors, no term counts) loads, and the next build upgrades it."""
+    """A version-1 store (float32 vectors, an older keyword index) loads, and the next build upgrades
+    its keyword index without embedding its articles again."""
     embedder = HashEmbedder()  # store mechanics: a deterministic embedder is enough
     store_dir = tmp_path / "store"
     build_store(seeds[:2], store_dir, embedder, ChunkSettings())
     gen = store_dir / (store_dir / "CURRENT").read_text().strip()
     manifest = json.loads((gen / "manifest.json").read_text())
     manifest["format_version"] = 1
+    manifest["lexical"] = {**manifest["lexical"], "v": 2}
     (gen / "manifest.json").write_text(json.dumps(manifest))
     np.save(gen / "vectors.npy", np.load(gen / "vectors.npy").astype(np.float32))
-    for view in ("accented", "folded"):
-        for name in ("counts.indptr.npy", "counts.terms.npy", "counts.tf.npy"):
-            (gen / "lexical" / view / name).unlink()
-    old = Store.load(store_dir)
-    assert not old.lexical.has_counts
+    for path in (gen / "lexical").rglob("*.npy"):
+        path.unlink()  # an older keyword index: not even readable by this version
+    with pytest.raises(StoreError, match="older kind.*rag index"):
+        Store.load(store_dir)
+    assert Store.load(store_dir, strict=False).lexical is None
+    embedder.embedded = 0
     report = build_store(seeds[:3], store_dir, embedder, ChunkSettings())
-    assert report.embedded_chunks == len(Store.load(store_dir).article_chunks(seeds[2].id))
-    assert Store.load(store_dir).lexical.has_counts
-    assert Path(store_dir / "CURRENT").is_file()
+    upgraded = Store.load(store_dir)
+    assert report.embedded_chunks == embedder.embedded == len(upgraded.article_chunks(seeds[2].id))
+    assert upgraded.lexical.size == len(upgraded.chunks)
 
 
 def test_lexical_counts_build_equals_bm25s_own_index(seeds):
@@ -262,7 +264,7 @@ def test_lexical_index_loads_memory_mapped_with_equal_scores(tmp_path, seeds):
         (tmp_path / view).mkdir()
     built.save(tmp_path)
     mapped = LexicalIndex.load(tmp_path, mmap=True)
-    assert isinstance(mapped._views["accented"].scores["data"], np.memmap)
+    assert isinstance(mapped._bm25["accented"].scores["data"], np.memmap)
     syllables = tokens("An Khê tiếp nhận bao nhiêu đơn")
     assert np.array_equal(mapped.scores(syllables, "accented"), built.scores(syllables, "accented"))
-    assert mapped.term_counts("accented").matrix.shape == (len(texts), len(mapped._vocab_list("accented")))
+    assert mapped.vocabulary_size("accented") == built.vocabulary_size("accented")
