@@ -15,6 +15,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
+from .lexical import term_key
 from .textnorm import TOKEN_PATTERN, fold, has_diacritics, nfc
 
 # Everyday words of questions, weighted like a few occurrences in the corpus.
@@ -35,26 +38,47 @@ def _phrases() -> list[list[str]]:
 
 
 class DiacriticRestorer:
-    def __init__(self, unigrams: Counter, bigrams: Counter):
+    """Unigram counts (a dict: tens of thousands of syllables) and bigram counts (sorted 64-bit keys
+    and counts: a million pairs at 22 644 articles, mapped at load instead of parsed)."""
+
+    def __init__(
+        self, unigrams: Counter, bigram_keys: np.ndarray, bigram_counts: np.ndarray, following: Counter
+    ):
         self.unigrams = unigrams
-        self.bigrams = bigrams
+        self.bigram_keys = bigram_keys  # uint64, sorted
+        self.bigram_counts = bigram_counts  # int64
+        self.following = following  # how often each word starts a bigram
         self.total = sum(unigrams.values()) or 1
         self.vocab = len(unigrams) or 1
-        self.following: Counter = Counter()  # how often each word starts a bigram
-        for (a, _), n in bigrams.items():
-            self.following[a] += n
         self.forms: dict[str, list[str]] = defaultdict(list)
         for word in unigrams:
             self.forms[fold(word)].append(word)
 
     @classmethod
-    def from_tokens(cls, docs: Iterable[Sequence[str]], min_bigram: int = 1) -> DiacriticRestorer:
+    def from_counts(cls, unigrams: Counter, bigrams: Counter) -> DiacriticRestorer:
+        pairs = list(bigrams.items())
+        keys = np.array([term_key(f"{a} {b}") for (a, b), _ in pairs], dtype=np.uint64)
+        counts = np.array([n for _, n in pairs], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        following: Counter = Counter()
+        for (a, _), n in pairs:
+            following[a] += n
+        return cls(unigrams, keys[order], counts[order], following)
+
+    @staticmethod
+    def count(docs: Iterable[Sequence[str]]) -> tuple[Counter, Counter]:
+        """Syllable and syllable-pair counts of tokenised chunks (numbers are left out)."""
         uni: Counter = Counter()
         bi: Counter = Counter()
         for doc in docs:
             words = [t for t in doc if t.isalpha()]
             uni.update(words)
             bi.update(zip(words, words[1:], strict=False))
+        return uni, bi
+
+    @classmethod
+    def from_tokens(cls, docs: Iterable[Sequence[str]], min_bigram: int = 1) -> DiacriticRestorer:
+        uni, bi = cls.count(docs)
         if min_bigram > 1:
             bi = Counter({k: v for k, v in bi.items() if v >= min_bigram})
         for phrase in _phrases():
@@ -62,20 +86,58 @@ class DiacriticRestorer:
                 uni[w] += COMMON_WEIGHT
             for pair in zip(phrase, phrase[1:], strict=False):
                 bi[pair] += COMMON_WEIGHT
-        return cls(uni, bi)
+        return cls.from_counts(uni, bi)
 
-    def save(self, path: Path) -> None:
-        data = {
-            "unigrams": dict(self.unigrams),
-            "bigrams": {f"{a} {b}": n for (a, b), n in self.bigrams.items()},
-        }
-        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    def updated(self, removed: Iterable[Sequence[str]], added: Iterable[Sequence[str]]) -> DiacriticRestorer:
+        """This model minus the counts of `removed` chunks plus those of `added` ones: equal to a model
+        built from the whole new corpus, without reading the unchanged chunks again."""
+        plus_uni, plus_bi = self.count(added)
+        minus_uni, minus_bi = self.count(removed)
+        unigrams = self.unigrams + plus_uni
+        unigrams.subtract(minus_uni)
+        unigrams = +unigrams
+        following = self.following.copy()
+        for sign, pairs in ((1, plus_bi), (-1, minus_bi)):
+            for (a, _), n in pairs.items():
+                following[a] += sign * n
+        following = +following
+        change = [(term_key(f"{a} {b}"), n) for (a, b), n in plus_bi.items()]
+        change += [(term_key(f"{a} {b}"), -n) for (a, b), n in minus_bi.items()]
+        keys = np.concatenate([self.bigram_keys, np.array([k for k, _ in change], dtype=np.uint64)])
+        counts = np.concatenate([self.bigram_counts, np.array([n for _, n in change], dtype=np.int64)])
+        keys, inverse = np.unique(keys, return_inverse=True)
+        counts = np.bincount(inverse, weights=counts, minlength=len(keys)).astype(np.int64)
+        alive = counts > 0
+        return DiacriticRestorer(unigrams, keys[alive], counts[alive], following)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {"unigrams": dict(self.unigrams), "following": dict(self.following)}
+        (folder / "unigrams.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        np.save(folder / "bigram_keys.npy", self.bigram_keys)
+        np.save(folder / "bigram_counts.npy", self.bigram_counts)
 
     @classmethod
-    def load(cls, path: Path) -> DiacriticRestorer:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        bigrams = Counter({tuple(k.split(" ", 1)): n for k, n in data["bigrams"].items()})
-        return cls(Counter(data["unigrams"]), bigrams)
+    def load(cls, folder: Path) -> DiacriticRestorer:
+        data = json.loads((folder / "unigrams.json").read_text(encoding="utf-8"))
+        keys = np.load(folder / "bigram_keys.npy", mmap_mode="r")
+        counts = np.load(folder / "bigram_counts.npy", mmap_mode="r")
+        return cls(Counter(data["unigrams"]), keys, counts, Counter(data["following"]))
+
+    def bigram(self, a: str, b: str) -> int:
+        if not len(self.bigram_keys):
+            return 0
+        key = np.uint64(term_key(f"{a} {b}"))
+        i = int(np.searchsorted(self.bigram_keys, key))
+        return int(self.bigram_counts[i]) if i < len(self.bigram_keys) and self.bigram_keys[i] == key else 0
+
+    def same_counts(self, other: DiacriticRestorer) -> bool:
+        return (
+            self.unigrams == other.unigrams
+            and self.following == other.following
+            and np.array_equal(self.bigram_keys, other.bigram_keys)
+            and np.array_equal(self.bigram_counts, other.bigram_counts)
+        )
 
     def _logp(self, prev: str | None, word: str) -> float:
         """Interpolated bigram probability: the corpus says which syllable follows which."""
@@ -83,7 +145,7 @@ class DiacriticRestorer:
         if prev is None:
             return math.log(p_uni)
         c_prev = self.following.get(prev, 0)
-        c_pair = self.bigrams.get((prev, word), 0)
+        c_pair = self.bigram(prev, word)
         return math.log((c_pair + 2.0 * p_uni) / (c_prev + 2.0))
 
     def restore_words(self, words: Sequence[str]) -> list[str]:

@@ -38,7 +38,7 @@ FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts;
 READABLE_VERSIONS = (1, 2)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
-RESTORER = "diacritics.json"
+RESTORER = "diacritics"
 
 
 class StoreError(RagError):
@@ -497,7 +497,7 @@ def _build_step(
     reuse = (
         prev is not None
         and prev.manifest.get("lexical") == LEXICAL_SETTINGS
-        and (prev.folder / RESTORER).is_file()
+        and (prev.folder / RESTORER).is_dir()
     )
     if reuse:
         lexical = LexicalIndex.combine(prev.lexical, order_arr, new_tokens)
@@ -506,7 +506,7 @@ def _build_step(
             tokens(index_text(prev.articles[prev.chunks[r].article_id], prev.chunks[r], settings))
             for r in gone
         ]
-        restorer = _updated_restorer(prev.restorer, gone_tokens, new_tokens)
+        restorer = prev.restorer.updated(gone_tokens, new_tokens)
     else:
         by_id = {a.id: a for a in articles}
         tokenised = [tokens(index_text(by_id[c.article_id], c, settings)) for c in chunks_all]
@@ -532,22 +532,6 @@ def _build_step(
         n_prev if appended else None,
     )
     return (Store.load(store_dir) if reload else None), len(chunks_all)
-
-
-def _updated_restorer(
-    old: DiacriticRestorer, removed: list[list[str]], added: list[list[str]]
-) -> DiacriticRestorer:
-    """The diacritics model of the old corpus minus `removed` plus `added` chunks (its counts add up),
-    equal to one built from the whole new corpus, without tokenising the unchanged chunks again."""
-    base = DiacriticRestorer.from_tokens([])  # the built-in phrases alone, counted in every model
-    plus, minus = DiacriticRestorer.from_tokens(added), DiacriticRestorer.from_tokens(removed)
-    unigrams, bigrams = (
-        old.unigrams + (plus.unigrams - base.unigrams),
-        old.bigrams + (plus.bigrams - base.bigrams),
-    )
-    unigrams.subtract(minus.unigrams - base.unigrams)
-    bigrams.subtract(minus.bigrams - base.bigrams)
-    return DiacriticRestorer(+unigrams, +bigrams)
 
 
 def _write_generation(

@@ -36,7 +36,7 @@ SETTINGS = {
     "b": 0.75,
     "views": list(VIEWS),
     "terms": "syllables+pairs",
-    "v": 4,
+    "v": 5,
 }
 K1, B = SETTINGS["k1"], SETTINGS["b"]
 MMAP_FROM_CHUNKS = 100_000  # from this many chunks the arrays are memory-mapped, not read

@@ -35,5 +35,15 @@ def test_unknown_words_case_and_typed_diacritics_are_kept(tmp_path):
     assert r.restore("gia xang hom nay") == "gia xang hom nay"  # not in the articles: left as typed
     assert r.restore("Quyet dinh 23-QD/TW") == "Quyết định 23-QĐ/TW"
     assert r.restore("an khê tiep nhan") == "an khê tiếp nhận"
-    r.save(tmp_path / "d.json")
-    assert DiacriticRestorer.load(tmp_path / "d.json").restore("an khe tiep nhan") == "an khê tiếp nhận"
+    r.save(tmp_path / "d")
+    loaded = DiacriticRestorer.load(tmp_path / "d")
+    assert loaded.same_counts(r)
+    assert loaded.restore("an khe tiep nhan") == "an khê tiếp nhận"
+
+
+def test_updating_the_counts_equals_counting_again():
+    old = [["ban", "dân", "vận"], ["bàn", "làm", "việc"], ["bạn", "bè"]]
+    new = [["ban", "dân", "vận", "khéo"], ["bạn", "học"]]
+    updated = DiacriticRestorer.from_tokens(old).updated(removed=[old[1]], added=new)
+    assert updated.same_counts(DiacriticRestorer.from_tokens([old[0], old[2], *new]))
+    assert updated.restore("ban hoc") == "bạn học"
