@@ -371,6 +371,23 @@ def worker_lexical(size: str, n_questions: int) -> dict:
         out["add_100_s"] = time.perf_counter() - t
         out["add_100_chunks"] = len(new_texts)
         assert grown.size == len(texts) + len(new_texts)
+        # the diacritics model, built, saved, loaded and updated beside the BM25 side
+        from .diacritics import DiacriticRestorer
+
+        all_tokens = [tokens(x) for x in texts]
+        t = time.perf_counter()
+        restorer = DiacriticRestorer.from_tokens(all_tokens)
+        out["diacritics_build_s"] = time.perf_counter() - t
+        out["diacritics_pairs"] = len(restorer.bigram_keys)
+        t = time.perf_counter()
+        restorer.save(Path(tmp) / "diacritics")
+        out["diacritics_save_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        restorer = DiacriticRestorer.load(Path(tmp) / "diacritics")
+        out["diacritics_load_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        restorer.updated([], new_tokens)
+        out["diacritics_add_100_s"] = time.perf_counter() - t
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
