@@ -12,7 +12,6 @@ Index parameters are the engine's own (`rag.index.ivf_params`, `_dense_index`).
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from rag.bench import search_ms  # noqa: E402
 from rag.index import DenseSettings, _dense_index  # noqa: E402
 
 DIM = 384
@@ -35,15 +35,6 @@ def clustered(n: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndarr
         x = centres[rng.integers(0, len(centres), m)] + 0.5 * rng.standard_normal((m, DIM), dtype=np.float32)
         out[lo : lo + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
     return out
-
-
-def search_ms(index: faiss.Index, queries: np.ndarray) -> float:
-    times = []
-    for i in range(len(queries)):
-        t = time.perf_counter()
-        index.search(queries[i : i + 1], 100)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
 
 
 def index_bytes(index: faiss.Index) -> int:

@@ -219,7 +219,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     vectors = np.asarray(pipeline.store.vectors, dtype=np.float32)
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
-    out["dense_ms"] = {"flat": _search_ms(exact, qv)}
+    out["dense_ms"] = {"flat": search_ms(exact, qv)}
     _, truth = exact.search(qv, 10)
     out["recall_at_10"] = {"store": _recall(pipeline.store.dense, qv, truth)}
     if len(vectors) >= 2000:  # what the approximate indexes would give on these vectors and questions
@@ -231,7 +231,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
         ):
             index, entry = _dense_index(vectors, DenseSettings(kind=kind))
             faiss.omp_set_num_threads(1)
-            out[kind] = {**entry, "recall_at_10": _recall(index, qv, truth), "ms": _search_ms(index, qv)}
+            out[kind] = {**entry, "recall_at_10": _recall(index, qv, truth), "ms": search_ms(index, qv)}
             sweep = {}
             for value in values:
                 if kind == "ivf" and value > entry["nlist"]:
@@ -250,7 +250,8 @@ def _stats(seconds: list[float]) -> dict:
     return {"median": statistics.median(ms), "p95": percentile(ms, 95), "mean": statistics.fmean(ms)}
 
 
-def _search_ms(index, qv: np.ndarray) -> float:
+def search_ms(index, qv: np.ndarray) -> float:
+    """Median ms of one-question searches: the engine answers one question at a time."""
     times = []
     for i in range(len(qv)):
         t = time.perf_counter()

@@ -55,15 +55,20 @@ def expect_cited(page, expected_quote: str) -> None:
     assert background not in ("rgba(0, 0, 0, 0)", "transparent"), "the quote must be visibly marked"
 
 
-def test_a_question_gets_a_cited_answer_and_its_source(page, ui_pipeline):
-    question = "An Khê tiếp nhận bao nhiêu đơn?"
-    quote = ui_pipeline.ask(question).citations[0].quote
-    ask(page, question, via="enter")
+def ask_an_khe(page, pipeline, question: str, *, via: str) -> tuple[str, str]:
+    """Ask the An Khê question; the page must show the engine's own cited sentence. -> (answer, quote)."""
+    quote = pipeline.ask(question).citations[0].quote
+    ask(page, question, via=via)
     answer = last_answer(page)
     assert "[1]" in answer and "2.054 đơn" in answer
+    expect_cited(page, quote)
+    return answer, quote
+
+
+def test_a_question_gets_a_cited_answer_and_its_source(page, ui_pipeline):
+    answer, quote = ask_an_khe(page, ui_pipeline, "An Khê tiếp nhận bao nhiêu đơn?", via="enter")
     assert page.locator("#rv-chat .bot-row .rv-cite").first.inner_text() == "[1]"
     assert "trả lời trong" in answer and "giây" in answer
-    expect_cited(page, quote)
     shot(page, "01-answer")
 
     # "Xem toàn bài": the whole cleaned article, scrolled to the quoted sentence, marked there too
@@ -86,13 +91,8 @@ def test_a_question_gets_a_cited_answer_and_its_source(page, ui_pipeline):
 
 
 def test_unaccented_then_unanswerable(page, ui_pipeline):
-    question = "an khe tiep nhan bao nhieu don"
-    quote = ui_pipeline.ask(question).citations[0].quote
-    ask(page, question, via="button")
-    answer = last_answer(page)
-    assert "[1]" in answer and "2.054 đơn" in answer
+    answer, _ = ask_an_khe(page, ui_pipeline, "an khe tiep nhan bao nhieu don", via="button")
     assert "đọc như câu gõ không dấu" in answer
-    expect_cited(page, quote)
     shot(page, "03-unaccented")
 
     ask(page, "Giá vàng hôm nay là bao nhiêu?")
