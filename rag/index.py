@@ -45,6 +45,10 @@ class StoreError(RagError):
     """The store is missing, damaged or incompatible; the message says to run `rag index`."""
 
 
+class OutdatedStoreError(StoreError):
+    """The keyword index is of an older kind: a build remakes it from the chunks, embedding nothing."""
+
+
 @dataclass
 class BuildReport:
     store: Path
@@ -285,7 +289,9 @@ class Store:
             _configure(dense, manifest.get("dense_index", {}))
             current_kind = manifest.get("lexical") == LEXICAL_SETTINGS
             if strict and not current_kind:
-                raise StoreError(f"the keyword index in {store_dir} is of an older kind: run `rag index`")
+                raise OutdatedStoreError(
+                    f"the keyword index in {store_dir} is of an older kind: run `rag index`"
+                )
             # an older keyword index is not read at all: the next build makes it again from the chunks
             lexical = LexicalIndex.load(folder / "lexical") if current_kind else None
         except StoreError:

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from .answer import Answerer, AnswerSettings
 from .config import RagError, Settings
 from .embedding import Embedder, load_embedder
-from .index import BuildReport, Store, build_store, store_exists
+from .index import BuildReport, OutdatedStoreError, Store, build_store, store_exists
 from .ingest import Problem, read_articles
 from .question import prepare_question
 from .retrieval import RetrievalSettings, Retriever, read_query
@@ -101,6 +101,9 @@ class Pipeline:
     ) -> Pipeline:
         """Load the store; with none yet, build the default one from the seeds first, saying so.
 
+        The default store is also brought up to date when its keyword index is of an older kind (after
+        an upgrade), which embeds nothing, so `make run` keeps working.
+
         A store folder named explicitly (`--store DIR`) is never built implicitly: a typo in a path
         should be an error, not a new index.
         """
@@ -108,15 +111,24 @@ class Pipeline:
         if build_if_missing is None:
             build_if_missing = settings.store_dir is None
         embedder = None
-        if not store_exists(settings.store):
-            if not build_if_missing:
-                where = f" --store {settings.store}" if settings.store_dir else ""
-                raise RagError(f"no index in {settings.store}: run `rag index{where}` to build it")
+        store = None
+        if store_exists(settings.store):
+            try:
+                store = Store.load(settings.store)
+            except OutdatedStoreError:
+                if not build_if_missing:
+                    raise
+                log(f"the keyword index in {settings.store} is of an older kind: making it again ...")
+        elif not build_if_missing:
+            where = f" --store {settings.store}" if settings.store_dir else ""
+            raise RagError(f"no index in {settings.store}: run `rag index{where}` to build it")
+        else:
             log(f"no index in {settings.store} yet: building it from {settings.seeds} ...")
+        if store is None:
             embedder = load_embedder(settings.model, settings.backend)
             result = build_index(settings, embedder=embedder, show_progress=show_progress, log=log)
             log(result.report.summary())
-        store = Store.load(settings.store)
+            store = Store.load(settings.store)
         store.check_model(settings.model, settings.backend)
         embedder = embedder or load_embedder(settings.model, settings.backend)
         return cls(settings, store, embedder)

@@ -156,6 +156,19 @@ def test_first_ask_builds_the_default_store_and_says_so(tmp_path):
     assert "building it from" in proc.stderr and "19.5.2023" in proc.stdout
     assert (tmp_path / "vectorstore" / "CURRENT").is_file()
 
+    # after an upgrade that changes the keyword index, the default store is remade without embedding
+    gen = current_generation(tmp_path / "vectorstore")
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["lexical"]["v"] -= 1
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    proc = run_cli("ask", "--store", str(tmp_path / "vectorstore"), "x", env={"RAG_HOME": str(tmp_path)})
+    assert "older kind: run `rag index`" in one_line_error(proc)  # a named store is never built implicitly
+    proc = run_cli("ask", "Nghị quyết 33 được ban hành ngày nào?", env={"RAG_HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert "older kind: making it again" in proc.stderr and "embedded 0 chunks" in proc.stderr
+    assert "19.5.2023" in proc.stdout
+    assert Store.load(tmp_path / "vectorstore").manifest["lexical"]["v"] == manifest["lexical"]["v"] + 1
+
 
 # --- bad input: one line, non-zero exit, no traceback, no model loaded -------------------------
 
