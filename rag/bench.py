@@ -226,7 +226,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
         from .index import DenseSettings, _dense_index
 
         for kind, knob, values in (
-            ("hnsw", "efSearch", (64, 128, 256, 512)),
+            ("hnsw", "efSearch", (128, 256, 512, 768, 1024)),
             ("ivf", "nprobe", (16, 32, 48, 64)),
         ):
             index, entry = _dense_index(vectors, DenseSettings(kind=kind))

@@ -12,7 +12,15 @@ from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
 from rag.diacritics import DiacriticRestorer
 from rag.embedding import load_embedder
-from rag.index import HNSW_PARAMS, DenseSettings, Store, StoreError, _dense_index, build_store, ivf_params
+from rag.index import (
+    DenseSettings,
+    Store,
+    StoreError,
+    _dense_index,
+    build_store,
+    hnsw_ef_search,
+    ivf_params,
+)
 from rag.ingest import read_articles
 from rag.lexical import SETTINGS as LEXICAL_SETTINGS
 from rag.lexical import LexicalIndex, view_terms
@@ -58,10 +66,16 @@ def test_hnsw_recall_at_10_against_exact_search():
     queries = clustered(200, seed=1)
     index, entry = _dense_index(vectors, DenseSettings(kind="hnsw"))
     assert entry["type"] == "hnsw" and entry["vectors"] == "float16"
-    assert entry["ef_search"] == index.hnsw.efSearch == HNSW_PARAMS["ef_search"]
+    assert entry["ef_search"] == index.hnsw.efSearch == hnsw_ef_search(20_000)
     assert recall_at_10(index, vectors, queries) >= 0.98
     index.hnsw.efSearch = 1  # the index really is approximate
     assert recall_at_10(index, vectors, queries) < 0.98
+
+
+def test_hnsw_search_depth_grows_with_the_store():
+    # 768 is what kept recall@10 >= 0.98 at the full VietNews store (80 594 chunks; docs/performance.md)
+    assert hnsw_ef_search(50_000) == hnsw_ef_search(80_594) == 768
+    assert hnsw_ef_search(320_000) == 2 * 768 and hnsw_ef_search(1_000_000) > hnsw_ef_search(320_000)
 
 
 def test_dense_kind_follows_the_size_threshold():
@@ -199,7 +213,7 @@ def test_hnsw_store_extends_its_graph_on_additions_and_rebuilds_on_removals(tmp_
     build_store(seeds[:-1], store_dir, embedder, settings, dense=hnsw)
     first = Store.load(store_dir)
     assert first.manifest["dense_index"]["type"] == "hnsw"
-    assert faiss.downcast_index(first.dense).hnsw.efSearch == HNSW_PARAMS["ef_search"]
+    assert faiss.downcast_index(first.dense).hnsw.efSearch == hnsw_ef_search(first.dense.ntotal)
     build_store(seeds, store_dir, embedder, settings, dense=hnsw)  # an addition: the graph is extended
     grown = Store.load(store_dir)
     levels_before = faiss.vector_to_array(faiss.downcast_index(first.dense).hnsw.levels)
