@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -136,9 +137,13 @@ def test_a_killed_rebuild_leaves_the_old_store_usable(cli_store):
     seen: list[str] = []
     threading.Thread(target=lambda: seen.extend(iter(lambda: child.stderr.read(1), "")), daemon=True).start()
     deadline = time.time() + 120
-    while time.time() < deadline and child.poll() is None and "embedding" not in "".join(seen):
-        time.sleep(0.1)
-    time.sleep(1.0)  # mid-way through embedding
+
+    def mid_embedding() -> bool:  # the progress bar shows some chunks embedded, not all
+        done = re.findall(r"(\d+)/(\d+) \[", "".join(seen))
+        return any(0 < int(n) < int(total) for n, total in done)
+
+    while time.time() < deadline and child.poll() is None and not mid_embedding():
+        time.sleep(0.01)
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL, "the rebuild finished before it could be killed"

@@ -6,6 +6,7 @@ Screenshots go to artifacts/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import SCREENSHOTS
 
@@ -23,19 +24,60 @@ def bot_messages(page):
 
 def ask(page, question: str, *, via: str = "enter") -> None:
     """Type the question and send it (Enter or the button); wait until the answer and its sources show."""
-    before = bot_messages(page).count()
-    sources_before = page.inner_html("#rv-sources")
     page.fill(BOX, question)
     if via == "enter":
-        page.press(BOX, "Enter")
+        answered(page, lambda: page.press(BOX, "Enter"))
     else:
-        page.click("#rv-send")
+        answered(page, lambda: page.click("#rv-send"))
+
+
+def answered(page, send) -> None:
+    """Run `send`, then wait until a new answer, its sources and the end of the request have shown."""
+    before = bot_messages(page).count()
+    sources_before = page.inner_html("#rv-sources")
+    send()
     page.wait_for_function(
         "n => document.querySelectorAll('#rv-chat .bot-row').length > n", arg=before, timeout=30_000
     )
     page.wait_for_function(
         "old => document.querySelector('#rv-sources').innerHTML !== old", arg=sources_before, timeout=10_000
     )
+    page.locator("#rv-chat .pending, #rv-chat .progress-text, #rv-sources .pending").first.wait_for(
+        state="detached", timeout=10_000
+    )
+
+
+# The folded settings are mounted when first opened, and a value set while that happens can be
+# dropped (seen about one run in three), so the helpers below set it again until it holds.
+
+
+def open_settings(page) -> None:
+    page.locator("#rv-settings").get_by_text("Tùy chọn").click()
+    page.locator("#rv-show-all input").wait_for(state="visible")
+
+
+def until_it_holds(page, act, held: str, arg=None, what: str = "") -> None:
+    for _ in range(5):
+        act()
+        try:
+            page.wait_for_function(held, arg=arg, timeout=2_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the page does not keep {what}")
+
+
+def set_passages(page, n: int) -> None:
+    """Set the passages slider and wait until its number box shows it too."""
+    shown = "n => document.querySelector('#rv-settings input[type=number]').value === String(n)"
+    slider = page.locator("#rv-settings input[type=range]")
+    until_it_holds(page, lambda: slider.fill(str(n)), shown, n, f"{n} passages")
+
+
+def show_all_passages(page) -> None:
+    """Tick "show every passage" and wait for the panel to list them."""
+    shown = "() => document.querySelector('#rv-sources h3.rv-all') !== null"
+    until_it_holds(page, page.locator("#rv-show-all input").check, shown, what="every passage shown")
 
 
 def last_answer(page) -> str:
@@ -142,9 +184,8 @@ def test_markup_in_articles_and_questions_is_shown_not_run(page):
     assert "<b>baothu.vn</b>" in card.locator(".rv-meta-line").inner_text()
     assert "<img src=x" in card.locator(".rv-passage mark").inner_text()
     card.locator("details.rv-article summary").click()
-    page.locator("#rv-settings").get_by_text("Tùy chọn").click()
-    page.locator("#rv-show-all input").check()
-    page.locator("#rv-sources h3.rv-all").wait_for()
+    open_settings(page)
+    show_all_passages(page)
     page.wait_for_timeout(300)
 
     assert page.evaluate("window.__xss") is None
@@ -159,20 +200,13 @@ def test_example_questions_and_settings(page, ui_pipeline):
     examples = page.locator("#rv-examples button")
     assert examples.count() >= 3
     first = examples.first.inner_text()
-    before = bot_messages(page).count()
-    examples.first.click()
-    page.wait_for_function(
-        "n => document.querySelectorAll('#rv-chat .bot-row').length > n", arg=before, timeout=30_000
-    )
+    answered(page, examples.first.click)
     assert first in page.locator("#rv-chat .user-row").last.inner_text()
     assert "[1]" in last_answer(page)
 
-    page.locator("#rv-settings").get_by_text("Tùy chọn").click()
-    number = page.locator("#rv-settings input[type=number]")
-    number.fill("3")
-    number.press("Enter")
-    page.locator("#rv-show-all input").check()
-    page.locator("#rv-sources h3.rv-all").wait_for()  # shown at once for the latest answer
+    open_settings(page)
+    set_passages(page, 3)
+    show_all_passages(page)  # shown at once for the latest answer
     ask(page, "Nghị quyết 33 được ban hành ngày nào?")
     panel = page.locator("#rv-sources")
     assert "Mọi đoạn đã truy xuất (3)" in panel.inner_text()
