@@ -33,6 +33,10 @@ tháng | ngày | người | nào | gì | ai | nhiều | ít | lớn nhất | nh�
 COMMON_WEIGHT = 3
 
 
+def _pair_key(a: str, b: str) -> int:
+    return term_key(f"{a} {b}")
+
+
 def _phrases() -> list[list[str]]:
     return [p.split() for p in nfc(COMMON_PHRASES).replace("\n", " ").split("|") if p.strip()]
 
@@ -57,7 +61,7 @@ class DiacriticRestorer:
     @classmethod
     def from_counts(cls, unigrams: Counter, bigrams: Counter) -> DiacriticRestorer:
         pairs = list(bigrams.items())
-        keys = np.array([term_key(f"{a} {b}") for (a, b), _ in pairs], dtype=np.uint64)
+        keys = np.array([_pair_key(a, b) for (a, b), _ in pairs], dtype=np.uint64)
         counts = np.array([n for _, n in pairs], dtype=np.int64)
         order = np.argsort(keys, kind="stable")
         following: Counter = Counter()
@@ -101,8 +105,8 @@ class DiacriticRestorer:
             for (a, _), n in pairs.items():
                 following[a] += sign * n
         following = +following
-        change = [(term_key(f"{a} {b}"), n) for (a, b), n in plus_bi.items()]
-        change += [(term_key(f"{a} {b}"), -n) for (a, b), n in minus_bi.items()]
+        change = [(_pair_key(a, b), n) for (a, b), n in plus_bi.items()]
+        change += [(_pair_key(a, b), -n) for (a, b), n in minus_bi.items()]
         keys = np.concatenate([self.bigram_keys, np.array([k for k, _ in change], dtype=np.uint64)])
         counts = np.concatenate([self.bigram_counts, np.array([n for _, n in change], dtype=np.int64)])
         keys, inverse = np.unique(keys, return_inverse=True)
@@ -127,7 +131,7 @@ class DiacriticRestorer:
     def bigram(self, a: str, b: str) -> int:
         if not len(self.bigram_keys):
             return 0
-        key = np.uint64(term_key(f"{a} {b}"))
+        key = np.uint64(_pair_key(a, b))
         i = int(np.searchsorted(self.bigram_keys, key))
         return int(self.bigram_counts[i]) if i < len(self.bigram_keys) and self.bigram_keys[i] == key else 0
 

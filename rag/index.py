@@ -31,6 +31,7 @@ from .diacritics import DiacriticRestorer
 from .embedding import Embedder, same_vectors
 from .lexical import SETTINGS as LEXICAL_SETTINGS
 from .lexical import LexicalIndex
+from .lexical import is_current as lexical_is_current
 from .schema import Article, Chunk
 from .textnorm import tokens
 
@@ -297,7 +298,7 @@ class Store:
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
             dense = faiss.read_index(str(folder / "dense.faiss"))
             _configure(dense, manifest.get("dense_index", {}))
-            current_kind = manifest.get("lexical") == LEXICAL_SETTINGS
+            current_kind = lexical_is_current(manifest)
             if strict and not current_kind:
                 raise OutdatedStoreError(
                     f"the keyword index in {store_dir} is of an older kind: run `rag index`"
@@ -415,7 +416,7 @@ def build_store(
         report.changed = [i for i in fresh_ids if i in prev_hashes]
         report.added = [i for i in fresh_ids if i not in prev_hashes]
         report.articles = len(articles)
-        lexical_stale = prev is not None and prev.manifest.get("lexical") != LEXICAL_SETTINGS
+        lexical_stale = prev is not None and not lexical_is_current(prev.manifest)
         if prev is not None and not fresh_ids and not report.removed and not lexical_stale:
             report.chunks = len(prev.chunks)
             report.up_to_date = True
@@ -510,11 +511,7 @@ def _build_step(
     # Keyword side: only new chunks are tokenised when the previous store's BM25 is of the current
     # kind (it keeps its postings); the diacritics model's counts are updated the same way.
     new_tokens = [tokens(t) for t in to_embed]
-    reuse = (
-        prev is not None
-        and prev.manifest.get("lexical") == LEXICAL_SETTINGS
-        and (prev.folder / RESTORER).is_dir()
-    )
+    reuse = prev is not None and lexical_is_current(prev.manifest) and (prev.folder / RESTORER).is_dir()
     if reuse:
         lexical = LexicalIndex.combine(prev.lexical, order_arr, new_tokens)
         gone = np.setdiff1d(np.arange(n_prev), order_arr[order_arr < n_prev])

@@ -39,6 +39,13 @@ SETTINGS = {
     "v": 5,
 }
 K1, B = SETTINGS["k1"], SETTINGS["b"]
+
+
+def is_current(manifest: dict) -> bool:
+    """Whether a store's keyword index was built as this version builds it."""
+    return manifest.get("lexical") == SETTINGS
+
+
 MMAP_FROM_CHUNKS = 100_000  # from this many chunks the arrays are memory-mapped, not read
 _BM25S = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy")  # bm25s's own names
 _MINE = ("tf.npy", "doc_len.npy", "term_keys.npy", "term_ids.npy")
@@ -194,11 +201,7 @@ class Postings:
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = (k1 * (1 - b) + (k1 * b / (avg or 1.0)) * self.doc_len).astype(np.float32)
         data = np.repeat(idf, np.diff(self.indptr)) * self.tf / (norm[self.docs] + self.tf)
-        bm = bm25s.BM25(k1=k1, b=b)
-        bm.scores = {"data": data, "indices": self.docs, "indptr": self.indptr, "num_docs": n}
-        bm.vocab_dict = None  # columns come from the Vocabulary
-        bm.nonoccurrence_array = None
-        return bm
+        return _scorer(data, self, k1, b)
 
     def save(self, folder: Path, bm: bm25s.BM25) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -223,11 +226,18 @@ class Postings:
             np.load(folder / name, mmap_mode=mode) for name in _BM25S + _MINE
         )
         params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
-        bm = bm25s.BM25(k1=params["k1"], b=params["b"])
-        bm.scores = {"data": data, "indices": docs, "indptr": indptr, "num_docs": int(params["num_docs"])}
-        bm.vocab_dict = None
-        bm.nonoccurrence_array = None
-        return cls(indptr, docs, tf, doc_len, Vocabulary(keys, ids)), bm
+        postings = cls(indptr, docs, tf, doc_len, Vocabulary(keys, ids))
+        return postings, _scorer(data, postings, params["k1"], params["b"])
+
+
+def _scorer(data: np.ndarray, postings: Postings, k1: float, b: float) -> bm25s.BM25:
+    """bm25s scoring `data` (one BM25 score a posting); terms are columns found by the Vocabulary."""
+    bm = bm25s.BM25(k1=k1, b=b)
+    n = postings.n_docs
+    bm.scores = {"data": data, "indices": postings.docs, "indptr": postings.indptr, "num_docs": n}
+    bm.vocab_dict = None
+    bm.nonoccurrence_array = None
+    return bm
 
 
 class LexicalIndex:
@@ -247,7 +257,7 @@ class LexicalIndex:
         cls, docs: Sequence[Sequence[str]], k1: float = K1, b: float = B, pairs: bool = True
     ) -> LexicalIndex:
         """From tokenised chunks (syllables). Other parameters than the defaults serve the ablation
-        study (eval/ablation.py); scores equal bm25s' own `index` (tests/test_lexical.py)."""
+        study (eval/ablation.py); scores equal bm25s' own `index` (tests/test_index_scale.py)."""
         views = {name: Postings.from_docs([view_terms(doc, name, pairs) for doc in docs]) for name in VIEWS}
         return cls(views, pairs, k1, b)
 
