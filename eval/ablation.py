@@ -29,7 +29,7 @@ from rag.lexical import SETTINGS as LEXICAL_SETTINGS  # noqa: E402
 from rag.lexical import LexicalIndex  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.retrieval import RetrievalSettings  # noqa: E402
-from rag.textnorm import fold, tokens  # noqa: E402
+from rag.text.normalise import fold, tokens  # noqa: E402
 
 BASE_ANSWER = AnswerSettings(
     max_sentences=1, type_weight=0.0, rank_penalty=0.0, word_weight=0.0, title_share=0.0,

@@ -27,7 +27,7 @@ from rag.embedding import load_embedder  # noqa: E402
 from rag.eval import _squad_store, read_jsonl, read_squad  # noqa: E402
 from rag.index import Store, build_store  # noqa: E402
 from rag.pipeline import Pipeline, build_index  # noqa: E402
-from rag.textnorm import fold  # noqa: E402
+from rag.text.normalise import fold  # noqa: E402
 
 XQUAD = ROOT.parent / "shared" / "data" / "xquad-vi" / "xquad.vi.json"
 

@@ -19,8 +19,9 @@ from functools import lru_cache
 from .lexical import LexicalIndex
 from .retrieval import Query
 from .schema import Answer, Chunk, Citation, Hit
-from .segment import words
-from .textnorm import fold, sentence_spans, tokens
+from .text.normalise import fold, tokens
+from .text.sentences import sentence_spans
+from .text.words import words
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trả lời câu hỏi này trong các bài viết."
 

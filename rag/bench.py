@@ -324,7 +324,7 @@ def worker_lexical(size: str, n_questions: int) -> dict:
     from .chunking import Chunker, index_text
     from .lexical import LexicalIndex
     from .retrieval import read_query
-    from .textnorm import tokens
+    from .text.normalise import tokens
 
     settings = Settings().chunking
     t = time.perf_counter()

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .lexical import term_key
-from .textnorm import TOKEN_PATTERN, fold, has_diacritics, nfc
+from .text.normalise import TOKEN_PATTERN, fold, has_diacritics, nfc
 
 # Everyday words of questions, weighted like a few occurrences in the corpus.
 COMMON_PHRASES = """

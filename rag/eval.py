@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .config import RagError, Settings, cache_dir
 from .schema import Answer, Article
-from .textnorm import fold, nfc
+from .text.normalise import fold, nfc
 
 
 @dataclass

@@ -33,7 +33,7 @@ from .lexical import SETTINGS as LEXICAL_SETTINGS
 from .lexical import LexicalIndex
 from .lexical import is_current as lexical_is_current
 from .schema import Article, Chunk
-from .textnorm import tokens
+from .text.normalise import tokens
 
 FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts; version 1 still reads
 READABLE_VERSIONS = (1, 2)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .schema import Article
-from .textnorm import clean_spaces, nfc
+from .text.normalise import clean_spaces, nfc
 
 SUFFIXES = (".txt", ".md", ".jsonl", ".jsonl.gz")
 

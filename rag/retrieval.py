@@ -20,7 +20,7 @@ import numpy as np
 from .embedding import Embedder
 from .index import Store
 from .schema import Hit
-from .textnorm import tokens, typed_without_diacritics
+from .text.normalise import tokens, typed_without_diacritics
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 

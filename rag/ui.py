@@ -16,7 +16,7 @@ from typing import Any
 
 from .config import RagError
 from .question import QuestionError
-from .textnorm import fold, typed_without_diacritics
+from .text.normalise import fold, typed_without_diacritics
 from .ui_render import answer_html, header_html, notice_html, question_html, sources_html
 
 # No analytics or version checks: the page must start on a machine without internet access.

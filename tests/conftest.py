@@ -15,7 +15,7 @@ import pytest
 from rag.config import Settings
 from rag.embedding import Embedder, load_embedder
 from rag.pipeline import Pipeline, build_index
-from rag.textnorm import tokens
+from rag.text.normalise import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

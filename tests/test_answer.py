@@ -4,7 +4,7 @@ from rag.answer import ABSTAIN_MESSAGE, Answerer, AnswerSettings, question_type
 from rag.lexical import LexicalIndex
 from rag.retrieval import read_query
 from rag.schema import Article, Chunk, Hit
-from rag.segment import segment, words
+from rag.text.words import segment, words
 
 ARTICLE = Article(
     id="an-khe",

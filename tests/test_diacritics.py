@@ -1,6 +1,6 @@
 from rag.diacritics import DiacriticRestorer
 from rag.ingest import read_articles
-from rag.textnorm import tokens
+from rag.text.normalise import tokens
 
 from .conftest import ROOT, SEEDS
 

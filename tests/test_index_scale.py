@@ -25,7 +25,7 @@ from rag.ingest import read_articles
 from rag.lexical import SETTINGS as LEXICAL_SETTINGS
 from rag.lexical import LexicalIndex, view_terms
 from rag.schema import Article
-from rag.textnorm import tokens
+from rag.text.normalise import tokens
 
 from .conftest import HashEmbedder
 

@@ -10,7 +10,7 @@ import pytest
 from rag.eval import read_jsonl, read_squad, score_one, summarise
 from rag.index import Store, build_store
 from rag.pipeline import Pipeline
-from rag.textnorm import fold
+from rag.text.normalise import fold
 
 from .conftest import ROOT
 

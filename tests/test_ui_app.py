@@ -14,7 +14,7 @@ from gradio_client import Client
 from rag import cli, ui
 from rag.config import RagError
 from rag.pipeline import Pipeline
-from rag.textnorm import fold
+from rag.text.normalise import fold
 
 from .conftest import free_port
 

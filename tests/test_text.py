@@ -1,6 +1,7 @@
 import unicodedata
 
-from rag.textnorm import accent_ratio, fold, nfc, sentence_spans, tokens, typed_without_diacritics
+from rag.text.normalise import accent_ratio, fold, nfc, tokens, typed_without_diacritics
+from rag.text.sentences import sentence_spans
 
 
 def test_fold_strips_every_vietnamese_mark_and_keeps_length():

@@ -13,7 +13,7 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-from .textnorm import TOKEN_PATTERN, fold, nfc, tokens
+from .normalise import TOKEN_PATTERN, fold, nfc, tokens
 
 MAX_WORD = 4  # syllables
 
