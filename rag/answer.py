@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexical import LexicalIndex
+from .lexical.bm25 import LexicalIndex
 from .retrieval import Query
 from .schema import Answer, Chunk, Citation, Hit
 from .text.normalise import fold, tokens

@@ -322,7 +322,7 @@ def worker_lexical(size: str, n_questions: int) -> dict:
     import tempfile
 
     from .chunking import Chunker, index_text
-    from .lexical import LexicalIndex
+    from .lexical.bm25 import LexicalIndex
     from .retrieval import read_query
     from .text.normalise import tokens
 
@@ -379,7 +379,7 @@ def worker_lexical(size: str, n_questions: int) -> dict:
         out["add_100_chunks"] = len(new_texts)
         assert grown.size == len(texts) + len(new_texts)
         # the diacritics model, built, saved, loaded and updated beside the BM25 side
-        from .diacritics import DiacriticRestorer
+        from .lexical.diacritics import DiacriticRestorer
 
         all_tokens = [tokens(x) for x in texts]
         t = time.perf_counter()

@@ -1,7 +1,7 @@
 """Sentence choice and abstention, on hand-made hits so that each rule is seen alone."""
 
 from rag.answer import ABSTAIN_MESSAGE, Answerer, AnswerSettings, question_type
-from rag.lexical import LexicalIndex
+from rag.lexical.bm25 import LexicalIndex
 from rag.retrieval import read_query
 from rag.schema import Article, Chunk, Hit
 from rag.text.words import segment, words

@@ -1,5 +1,5 @@
-from rag.diacritics import DiacriticRestorer
 from rag.ingest import read_articles
+from rag.lexical.diacritics import DiacriticRestorer
 from rag.text.normalise import tokens
 
 from .conftest import ROOT, SEEDS

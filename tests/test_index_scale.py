@@ -10,7 +10,6 @@ import pytest
 
 from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
-from rag.diacritics import DiacriticRestorer
 from rag.embedding import load_embedder
 from rag.index import (
     DenseSettings,
@@ -22,8 +21,9 @@ from rag.index import (
     ivf_params,
 )
 from rag.ingest import read_articles
-from rag.lexical import SETTINGS as LEXICAL_SETTINGS
-from rag.lexical import LexicalIndex, view_terms
+from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
+from rag.lexical.bm25 import LexicalIndex, view_terms
+from rag.lexical.diacritics import DiacriticRestorer
 from rag.schema import Article
 from rag.text.normalise import tokens
 

@@ -1,4 +1,4 @@
-from rag.lexical import LexicalIndex, with_pairs
+from rag.lexical.bm25 import LexicalIndex, with_pairs
 from rag.retrieval import read_query
 
 from .conftest import SEED

@@ -26,7 +26,7 @@ import bm25s
 import numpy as np
 import scipy.sparse as sp
 
-from .text.normalise import fold, tokens
+from ..text.normalise import fold, tokens
 
 VIEWS = ("accented", "folded")
 # Recorded in the manifest: a store whose BM25 was built otherwise is rebuilt (its vectors are kept).
