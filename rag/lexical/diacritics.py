@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..text.normalise import TOKEN_PATTERN, fold, has_diacritics, nfc
-from .bm25 import term_key
+from .postings import term_key
 
 # Everyday words of questions, weighted like a few occurrences in the corpus.
 COMMON_PHRASES = """
