@@ -36,7 +36,7 @@ def embeddings():
     from langchain_community.embeddings import HuggingFaceBgeEmbeddings
 
     from rag.config import DEFAULT_MODEL
-    from rag.embedding import resolve_model_path
+    from rag.models.base import resolve_model_path
 
     return HuggingFaceBgeEmbeddings(
         model_name=resolve_model_path(DEFAULT_MODEL),

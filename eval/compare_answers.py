@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.config import Settings  # noqa: E402
-from rag.embedding import load_embedder  # noqa: E402
 from rag.eval import _squad_store, read_jsonl, read_squad  # noqa: E402
 from rag.index import Store, build_store  # noqa: E402
+from rag.models.base import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline, build_index  # noqa: E402
 from rag.text.normalise import fold  # noqa: E402
 

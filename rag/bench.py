@@ -101,8 +101,8 @@ def folder_mb(path: Path) -> float:
 
 
 def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> dict:
-    from .embedding import load_embedder
     from .index import Store, build_store
+    from .models.base import load_embedder
 
     started = time.perf_counter()
     articles = load_articles(size)
@@ -162,8 +162,8 @@ def worker_add(size: str, store: Path, backend: str) -> dict:
     The new articles are copies of 100 of the corpus under new ids (the split has no more articles
     than the largest size); the store's own articles are kept as they are.
     """
-    from .embedding import load_embedder
     from .index import Store, build_store
+    from .models.base import load_embedder
 
     current = Store.load(store)
     articles = [current.articles[i] for i in current.article_order]
@@ -274,7 +274,7 @@ def _recall(index, qv: np.ndarray, truth: np.ndarray) -> float:
 def worker_embed(backends: list[str], n: int) -> dict:
     """Embedding alone, every backend on the same VietNews chunks in one process, and query encoding."""
     from .chunking import Chunker, index_text
-    from .embedding import load_embedder
+    from .models.base import load_embedder
 
     settings = Settings()
     chunker = Chunker(settings.chunking)

@@ -191,8 +191,8 @@ def run_eval(
     details: Path | None = None,
     top_k: int = 10,
 ) -> int:
-    from .embedding import load_embedder
     from .index import Store, build_store
+    from .models.base import load_embedder
     from .pipeline import Pipeline
 
     if not file.is_file():

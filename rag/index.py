@@ -27,11 +27,11 @@ import numpy as np
 
 from .chunking import Chunker, ChunkSettings, index_text
 from .config import RagError
-from .embedding import Embedder, same_vectors
 from .lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from .lexical.bm25 import LexicalIndex
 from .lexical.bm25 import is_current as lexical_is_current
 from .lexical.diacritics import DiacriticRestorer
+from .models.base import Embedder, same_vectors
 from .schema import Article, Chunk
 from .text.normalise import tokens
 

@@ -11,9 +11,9 @@ from tqdm import tqdm
 
 from .answer import Answerer, AnswerSettings
 from .config import RagError, Settings
-from .embedding import Embedder, load_embedder
 from .index import BuildReport, OutdatedStoreError, Store, build_store, store_exists
 from .ingest import Problem, read_articles
+from .models.base import Embedder, load_embedder
 from .question import prepare_question
 from .retrieval import RetrievalSettings, Retriever, read_query
 from .schema import Answer, Article

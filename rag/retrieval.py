@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .embedding import Embedder
 from .index import Store
+from .models.base import Embedder
 from .schema import Hit
 from .text.normalise import tokens, typed_without_diacritics
 

