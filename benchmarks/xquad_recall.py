@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.chunking import ChunkSettings  # noqa: E402
 from rag.index import Store, build_store  # noqa: E402
-from rag.models.base import load_embedder  # noqa: E402
+from rag.models import load_embedder  # noqa: E402
 from rag.retrieval import Retriever, read_query  # noqa: E402
 from rag.schema import Article  # noqa: E402
 

@@ -26,7 +26,7 @@ from rag.eval import _squad_store, read_squad, score_one, split_of, summarise  #
 from rag.index import Store, build_store  # noqa: E402
 from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS  # noqa: E402
 from rag.lexical.bm25 import LexicalIndex  # noqa: E402
-from rag.models.base import load_embedder  # noqa: E402
+from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.retrieval import RetrievalSettings  # noqa: E402
 from rag.text.normalise import fold, tokens  # noqa: E402

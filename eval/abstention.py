@@ -24,7 +24,7 @@ from rag.answer import AnswerSettings  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.eval import _squad_store, contains_answer, read_squad, split_of  # noqa: E402
 from rag.index import Store, build_store  # noqa: E402
-from rag.models.base import load_embedder  # noqa: E402
+from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.retrieval import read_query  # noqa: E402
 

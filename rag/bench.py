@@ -102,7 +102,7 @@ def folder_mb(path: Path) -> float:
 
 def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> dict:
     from .index import Store, build_store
-    from .models.base import load_embedder
+    from .models import load_embedder
 
     started = time.perf_counter()
     articles = load_articles(size)
@@ -163,7 +163,7 @@ def worker_add(size: str, store: Path, backend: str) -> dict:
     than the largest size); the store's own articles are kept as they are.
     """
     from .index import Store, build_store
-    from .models.base import load_embedder
+    from .models import load_embedder
 
     current = Store.load(store)
     articles = [current.articles[i] for i in current.article_order]
@@ -274,7 +274,7 @@ def _recall(index, qv: np.ndarray, truth: np.ndarray) -> float:
 def worker_embed(backends: list[str], n: int) -> dict:
     """Embedding alone, every backend on the same VietNews chunks in one process, and query encoding."""
     from .chunking import Chunker, index_text
-    from .models.base import load_embedder
+    from .models import load_embedder
 
     settings = Settings()
     chunker = Chunker(settings.chunking)

@@ -192,7 +192,7 @@ def run_eval(
     top_k: int = 10,
 ) -> int:
     from .index import Store, build_store
-    from .models.base import load_embedder
+    from .models import load_embedder
     from .pipeline import Pipeline
 
     if not file.is_file():

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.models.base import Embedder, load_embedder
+from rag.models import load_embedder
+from rag.models.base import Embedder
 from rag.pipeline import Pipeline, build_index
 from rag.text.normalise import tokens
 

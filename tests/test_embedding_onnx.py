@@ -14,8 +14,11 @@ import numpy as np
 import pytest
 
 from rag.config import RagError
-from rag.models.base import BACKENDS, OnnxEmbedder, TorchEmbedder, load_embedder, same_vectors
+from rag.models import BACKENDS, load_embedder
+from rag.models.base import same_vectors
+from rag.models.onnx_embedder import OnnxEmbedder
 from rag.models.onnx_export import FP32_FILE, INT8_FILE, ensure_onnx_model, onnx_folder
+from rag.models.torch_embedder import TorchEmbedder
 
 WORDS = "hà nội đà nẵng công an tỉnh thành phố người dân năm tiền đồng bão lũ học sinh trường".split()  # noqa: SIM905
 
@@ -136,7 +139,7 @@ def test_onnx_query_path_imports_no_torch(tiny_model, tmp_path):
 
     ensure_onnx_model(tiny_model, tmp_path, int8=True)
     code = (
-        "import sys; from rag.models.base import OnnxEmbedder; from pathlib import Path; "
+        "import sys; from rag.models.onnx_embedder import OnnxEmbedder; from pathlib import Path; "
         f"e = OnnxEmbedder({str(tiny_model)!r}, cache=Path({str(tmp_path)!r}), int8=True); "
         "e.encode_queries(['người dân']); "
         "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"

@@ -23,7 +23,7 @@ from rag.ingest import read_articles
 from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from rag.lexical.bm25 import LexicalIndex, view_terms
 from rag.lexical.diacritics import DiacriticRestorer
-from rag.models.base import load_embedder
+from rag.models import load_embedder
 from rag.schema import Article
 from rag.text.normalise import tokens
 

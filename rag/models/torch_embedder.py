@@ -1,0 +1,57 @@
+"""The torch backend: sentence-transformers on PyTorch, float32 on the CPU."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..config import DEFAULT_MODEL, RagError
+from .base import Embedder, resolve_model_path
+
+
+class TorchEmbedder(Embedder):
+    """sentence-transformers on PyTorch, float32 on the CPU."""
+
+    backend = "torch"
+
+    def __init__(self, model: str = DEFAULT_MODEL, cache: Path | None = None):
+        path = resolve_model_path(model, cache)
+        if Path(path).is_dir():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        try:
+            self._st = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # noqa: BLE001 - any loader failure is reported the same way
+            raise RagError(f"cannot load embedding model {model!r}: {exc}") from exc
+        self.model = model
+        self.dim = int(self._st.get_embedding_dimension())
+        prompts = self._st.prompts or {}
+        # e5 needs its prefixes; a model without configured prompts gets e5's by name.
+        self._query_prompt = prompts.get("query", "query: ")
+        self._doc_prompt = prompts.get("document", prompts.get("passage", "passage: "))
+
+    def _encode(self, texts: Sequence[str], prompt: str, batch_size: int = 32) -> np.ndarray:
+        vecs = self._st.encode(
+            list(texts),
+            prompt=prompt,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt)
+
+    def _encode_documents(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._doc_prompt, batch_size=len(texts))
