@@ -24,10 +24,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.chunking import ChunkSettings  # noqa: E402
-from rag.index import Store, build_store  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.retrieval import Retriever, read_query  # noqa: E402
 from rag.schema import Article  # noqa: E402
+from rag.store.builder import Store, build_store  # noqa: E402
 
 
 def load(path: Path) -> tuple[list[Article], list[tuple[str, str]]]:

@@ -101,8 +101,8 @@ def folder_mb(path: Path) -> float:
 
 
 def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> dict:
-    from .index import Store, build_store
     from .models import load_embedder
+    from .store.builder import Store, build_store
 
     started = time.perf_counter()
     articles = load_articles(size)
@@ -162,8 +162,8 @@ def worker_add(size: str, store: Path, backend: str) -> dict:
     The new articles are copies of 100 of the corpus under new ids (the split has no more articles
     than the largest size); the store's own articles are kept as they are.
     """
-    from .index import Store, build_store
     from .models import load_embedder
+    from .store.builder import Store, build_store
 
     current = Store.load(store)
     articles = [current.articles[i] for i in current.article_order]
@@ -229,7 +229,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     _, truth = exact.search(qv, 10)
     out["recall_at_10"] = {"store": _recall(pipeline.store.dense, qv, truth)}
     if len(vectors) >= 2000:  # what the approximate indexes would give on these vectors and questions
-        from .index import DenseSettings, _dense_index
+        from .store.builder import DenseSettings, _dense_index
 
         for kind, knob, values in (
             ("hnsw", "efSearch", (128, 256, 512, 768, 1024)),

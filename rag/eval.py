@@ -191,9 +191,9 @@ def run_eval(
     details: Path | None = None,
     top_k: int = 10,
 ) -> int:
-    from .index import Store, build_store
     from .models import load_embedder
     from .pipeline import Pipeline
+    from .store.builder import Store, build_store
 
     if not file.is_file():
         raise RagError(f"no such question file: {file}")

@@ -11,13 +11,13 @@ from tqdm import tqdm
 
 from .answer import Answerer, AnswerSettings
 from .config import RagError, Settings
-from .index import BuildReport, OutdatedStoreError, Store, build_store, store_exists
 from .ingest import Problem, read_articles
 from .models import load_embedder
 from .models.base import Embedder
 from .question import prepare_question
 from .retrieval import RetrievalSettings, Retriever, read_query
 from .schema import Answer, Article
+from .store.builder import BuildReport, OutdatedStoreError, Store, build_store, store_exists
 
 Log = Callable[[str], None]
 

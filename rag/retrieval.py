@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .index import Store
 from .models.base import Embedder
 from .schema import Hit
+from .store.builder import Store
 from .text.normalise import tokens, typed_without_diacritics
 
 Scorer = Callable[[np.ndarray], np.ndarray]

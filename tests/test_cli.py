@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from rag.index import Store, current_generation
+from rag.store.builder import Store, current_generation
 
 from .conftest import ROOT, SEED, SEEDS, run_cli
 

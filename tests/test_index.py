@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from rag.chunking import ChunkSettings
-from rag.index import Store, StoreError, build_store, current_generation
 from rag.ingest import read_articles
 from rag.schema import Article
+from rag.store.builder import Store, StoreError, build_store, current_generation
 
 from .conftest import ROOT, HashEmbedder
 

@@ -10,7 +10,13 @@ import pytest
 
 from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
-from rag.index import (
+from rag.ingest import read_articles
+from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
+from rag.lexical.bm25 import LexicalIndex, view_terms
+from rag.lexical.diacritics import DiacriticRestorer
+from rag.models import load_embedder
+from rag.schema import Article
+from rag.store.builder import (
     DenseSettings,
     Store,
     StoreError,
@@ -19,12 +25,6 @@ from rag.index import (
     hnsw_ef_search,
     ivf_params,
 )
-from rag.ingest import read_articles
-from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
-from rag.lexical.bm25 import LexicalIndex, view_terms
-from rag.lexical.diacritics import DiacriticRestorer
-from rag.models import load_embedder
-from rag.schema import Article
 from rag.text.normalise import tokens
 
 from .conftest import HashEmbedder

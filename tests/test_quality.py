@@ -8,8 +8,8 @@ temporary store; thresholds sit a little under the figures measured on it. The s
 import pytest
 
 from rag.eval import read_jsonl, read_squad, score_one, summarise
-from rag.index import Store, build_store
 from rag.pipeline import Pipeline
+from rag.store.builder import Store, build_store
 from rag.text.normalise import fold
 
 from .conftest import ROOT

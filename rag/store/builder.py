@@ -25,15 +25,15 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .chunking import Chunker, ChunkSettings, index_text
-from .config import RagError
-from .lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
-from .lexical.bm25 import LexicalIndex
-from .lexical.bm25 import is_current as lexical_is_current
-from .lexical.diacritics import DiacriticRestorer
-from .models.base import Embedder, same_vectors
-from .schema import Article, Chunk
-from .text.normalise import tokens
+from ..chunking import Chunker, ChunkSettings, index_text
+from ..config import RagError
+from ..lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
+from ..lexical.bm25 import LexicalIndex
+from ..lexical.bm25 import is_current as lexical_is_current
+from ..lexical.diacritics import DiacriticRestorer
+from ..models.base import Embedder, same_vectors
+from ..schema import Article, Chunk
+from ..text.normalise import tokens
 
 FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts; version 1 still reads
 READABLE_VERSIONS = (1, 2)

@@ -1,0 +1,1 @@
+"""The on-disk store: generations of articles, chunks, vectors, dense and keyword indexes."""
