@@ -4,7 +4,7 @@
 The VietNews split stops at ~80k chunks, so larger sizes use synthetic unit vectors clustered like
 sentence embeddings (384 dimensions, e5-small's). Per size: build seconds, index bytes per chunk,
 single-query search latency (one thread, as `Store.load` sets it) and recall@10 against exact.
-Index parameters are the engine's own (`rag.index.ivf_params`, `_dense_index`).
+Index parameters are the engine's own (`rag.store.dense.ivf_params`, `_dense_index`).
 
     python benchmarks/dense_scaling.py 100000 300000 1000000
 """
@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.bench import search_ms  # noqa: E402
-from rag.store.builder import DenseSettings, _dense_index  # noqa: E402
+from rag.store.dense import DenseSettings, _dense_index  # noqa: E402
 
 DIM = 384
 KINDS = ("flat", "ivf", "hnsw")

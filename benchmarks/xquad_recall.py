@@ -27,7 +27,8 @@ from rag.chunking import ChunkSettings  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.retrieval import Retriever, read_query  # noqa: E402
 from rag.schema import Article  # noqa: E402
-from rag.store.builder import Store, build_store  # noqa: E402
+from rag.store.builder import build_store  # noqa: E402
+from rag.store.store import Store  # noqa: E402
 
 
 def load(path: Path) -> tuple[list[Article], list[tuple[str, str]]]:

@@ -28,7 +28,8 @@ from rag.lexical.bm25 import LexicalIndex  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.retrieval import RetrievalSettings  # noqa: E402
-from rag.store.builder import Store, build_store  # noqa: E402
+from rag.store.builder import build_store  # noqa: E402
+from rag.store.store import Store  # noqa: E402
 from rag.text.normalise import fold, tokens  # noqa: E402
 
 BASE_ANSWER = AnswerSettings(

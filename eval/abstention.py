@@ -26,7 +26,8 @@ from rag.eval import _squad_store, contains_answer, read_squad, split_of  # noqa
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.retrieval import read_query  # noqa: E402
-from rag.store.builder import Store, build_store  # noqa: E402
+from rag.store.builder import build_store  # noqa: E402
+from rag.store.store import Store  # noqa: E402
 
 THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 MIN_NEGATIVE_ABSTENTION = 97.0

@@ -26,7 +26,8 @@ from rag.config import Settings  # noqa: E402
 from rag.eval import _squad_store, read_jsonl, read_squad  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline, build_index  # noqa: E402
-from rag.store.builder import Store, build_store  # noqa: E402
+from rag.store.builder import build_store  # noqa: E402
+from rag.store.store import Store  # noqa: E402
 from rag.text.normalise import fold  # noqa: E402
 
 XQUAD = ROOT.parent / "shared" / "data" / "xquad-vi" / "xquad.vi.json"

@@ -102,7 +102,8 @@ def folder_mb(path: Path) -> float:
 
 def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> dict:
     from .models import load_embedder
-    from .store.builder import Store, build_store
+    from .store.builder import build_store
+    from .store.store import Store
 
     started = time.perf_counter()
     articles = load_articles(size)
@@ -163,7 +164,8 @@ def worker_add(size: str, store: Path, backend: str) -> dict:
     than the largest size); the store's own articles are kept as they are.
     """
     from .models import load_embedder
-    from .store.builder import Store, build_store
+    from .store.builder import build_store
+    from .store.store import Store
 
     current = Store.load(store)
     articles = [current.articles[i] for i in current.article_order]
@@ -229,7 +231,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     _, truth = exact.search(qv, 10)
     out["recall_at_10"] = {"store": _recall(pipeline.store.dense, qv, truth)}
     if len(vectors) >= 2000:  # what the approximate indexes would give on these vectors and questions
-        from .store.builder import DenseSettings, _dense_index
+        from .store.dense import DenseSettings, _dense_index
 
         for kind, knob, values in (
             ("hnsw", "efSearch", (128, 256, 512, 768, 1024)),

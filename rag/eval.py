@@ -193,7 +193,8 @@ def run_eval(
 ) -> int:
     from .models import load_embedder
     from .pipeline import Pipeline
-    from .store.builder import Store, build_store
+    from .store.builder import build_store
+    from .store.store import Store
 
     if not file.is_file():
         raise RagError(f"no such question file: {file}")

@@ -17,7 +17,9 @@ from .models.base import Embedder
 from .question import prepare_question
 from .retrieval import RetrievalSettings, Retriever, read_query
 from .schema import Answer, Article
-from .store.builder import BuildReport, OutdatedStoreError, Store, build_store, store_exists
+from .store.builder import BuildReport, build_store
+from .store.layout import store_exists
+from .store.store import OutdatedStoreError, Store
 
 Log = Callable[[str], None]
 

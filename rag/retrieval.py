@@ -19,7 +19,7 @@ import numpy as np
 
 from .models.base import Embedder
 from .schema import Hit
-from .store.builder import Store
+from .store.store import Store
 from .text.normalise import tokens, typed_without_diacritics
 
 Scorer = Callable[[np.ndarray], np.ndarray]

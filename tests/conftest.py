@@ -82,7 +82,7 @@ def seed_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def pipeline(seed_settings, embedder) -> Pipeline:
     build_index(seed_settings, embedder=embedder, show_progress=False, log=lambda m: None)
-    from rag.store.builder import Store
+    from rag.store.store import Store
 
     return Pipeline(seed_settings, Store.load(seed_settings.store), embedder)
 
@@ -147,7 +147,7 @@ def _sync_ui_seeds(dest: Path) -> None:
 
 @pytest.fixture(scope="session")
 def ui_pipeline(embedder) -> Pipeline:
-    from rag.store.builder import Store
+    from rag.store.store import Store
 
     root = ROOT / "artifacts" / "test-root"
     _sync_ui_seeds(root / "seeds")

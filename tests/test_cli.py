@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from rag.store.builder import Store, current_generation
+from rag.store.layout import current_generation
+from rag.store.store import Store
 
 from .conftest import ROOT, SEED, SEEDS, run_cli
 

@@ -9,7 +9,8 @@ import pytest
 
 from rag.eval import read_jsonl, read_squad, score_one, summarise
 from rag.pipeline import Pipeline
-from rag.store.builder import Store, build_store
+from rag.store.builder import build_store
+from rag.store.store import Store
 from rag.text.normalise import fold
 
 from .conftest import ROOT

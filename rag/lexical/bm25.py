@@ -70,7 +70,7 @@ class LexicalIndex:
         cls, docs: Sequence[Sequence[str]], k1: float = K1, b: float = B, pairs: bool = True
     ) -> LexicalIndex:
         """From tokenised chunks (syllables). Other parameters than the defaults serve the ablation
-        study (eval/ablation.py); scores equal bm25s' own `index` (tests/test_index_scale.py)."""
+        study (eval/ablation.py); scores equal bm25s' own `index` (tests/test_store_scale.py)."""
         views = {name: Postings.from_docs([view_terms(doc, name, pairs) for doc in docs]) for name in VIEWS}
         return cls(views, pairs, k1, b)
 
@@ -81,7 +81,7 @@ class LexicalIndex:
         """An index whose chunk i is row `rows[i]` of [old's chunks, then `new_docs`] (tokenised).
 
         Old chunks keep their postings; only the new chunks' terms are counted. Scores equal those of
-        a fresh build over the same chunks (tests/test_index_scale.py).
+        a fresh build over the same chunks (tests/test_store_scale.py).
         """
         if old is None:
             return cls.from_tokens(new_docs)

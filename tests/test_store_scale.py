@@ -16,15 +16,9 @@ from rag.lexical.bm25 import LexicalIndex, view_terms
 from rag.lexical.diacritics import DiacriticRestorer
 from rag.models import load_embedder
 from rag.schema import Article
-from rag.store.builder import (
-    DenseSettings,
-    Store,
-    StoreError,
-    _dense_index,
-    build_store,
-    hnsw_ef_search,
-    ivf_params,
-)
+from rag.store.builder import build_store
+from rag.store.dense import DenseSettings, _dense_index, hnsw_ef_search, ivf_params
+from rag.store.store import Store, StoreError
 from rag.text.normalise import tokens
 
 from .conftest import HashEmbedder

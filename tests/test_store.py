@@ -7,7 +7,9 @@ import pytest
 from rag.chunking import ChunkSettings
 from rag.ingest import read_articles
 from rag.schema import Article
-from rag.store.builder import Store, StoreError, build_store, current_generation
+from rag.store.builder import build_store
+from rag.store.layout import current_generation
+from rag.store.store import Store, StoreError
 
 from .conftest import ROOT, HashEmbedder
 
