@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.chunking import ChunkSettings  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
-from rag.retrieval import Retriever, read_query  # noqa: E402
+from rag.query.analyse import read_query  # noqa: E402
+from rag.query.retrieve import Retriever  # noqa: E402
 from rag.schema import Article  # noqa: E402
 from rag.store.builder import build_store  # noqa: E402
 from rag.store.store import Store  # noqa: E402

@@ -20,14 +20,14 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from rag.answer import AnswerSettings  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.eval import _squad_store, read_squad, score_one, split_of, summarise  # noqa: E402
 from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS  # noqa: E402
 from rag.lexical.bm25 import LexicalIndex  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
-from rag.retrieval import RetrievalSettings  # noqa: E402
+from rag.query.extract import AnswerSettings  # noqa: E402
+from rag.query.retrieve import RetrievalSettings  # noqa: E402
 from rag.store.builder import build_store  # noqa: E402
 from rag.store.store import Store  # noqa: E402
 from rag.text.normalise import fold, tokens  # noqa: E402

@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.answer import AnswerSettings  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.eval import _squad_store, contains_answer, read_squad, split_of  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
-from rag.retrieval import read_query  # noqa: E402
+from rag.query.analyse import read_query  # noqa: E402
+from rag.query.extract import AnswerSettings  # noqa: E402
 from rag.store.builder import build_store  # noqa: E402
 from rag.store.store import Store  # noqa: E402
 

@@ -194,7 +194,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     import faiss
 
     from .pipeline import Pipeline
-    from .retrieval import read_query
+    from .query.analyse import read_query
 
     settings = Settings().with_(store_dir=store, backend=backend)
     load_started = time.perf_counter()
@@ -325,7 +325,7 @@ def worker_lexical(size: str, n_questions: int) -> dict:
 
     from .chunking import Chunker, index_text
     from .lexical.bm25 import LexicalIndex
-    from .retrieval import read_query
+    from .query.analyse import read_query
     from .text.normalise import tokens
 
     settings = Settings().chunking

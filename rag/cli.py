@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 
 from .config import RagError, Settings
-from .question import QuestionError, prepare_question
+from .query.analyse import QuestionError, prepare_question
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
-from .answer import Answerer, AnswerSettings
 from .config import RagError, Settings
 from .ingest import Problem, read_articles
 from .models import load_embedder
 from .models.base import Embedder
-from .question import prepare_question
-from .retrieval import RetrievalSettings, Retriever, read_query
+from .query.analyse import prepare_question, read_query
+from .query.extract import Answerer, AnswerSettings
+from .query.retrieve import RetrievalSettings, Retriever
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
 from .store.layout import store_exists

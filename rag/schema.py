@@ -46,6 +46,21 @@ class Chunk:
 
 
 @dataclass
+class Query:
+    """A question as the retrievers see it."""
+
+    text: str  # as typed (after tidying)
+    mode: str  # "accented" or "unaccented"
+    search_text: str  # what dense search and accented BM25 read: the restored text when unaccented
+    terms: list[str]  # syllables of search_text
+    typed_terms: list[str]  # syllables as typed, for the folded view
+
+    @property
+    def restored(self) -> bool:
+        return self.search_text != self.text
+
+
+@dataclass
 class Hit:
     """A retrieved chunk with the fused score and the evidence of each retriever."""
 

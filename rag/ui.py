@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import RagError
-from .question import QuestionError
+from .query.analyse import QuestionError
 from .text.normalise import fold, typed_without_diacritics
 from .ui_render import answer_html, header_html, notice_html, question_html, sources_html
 

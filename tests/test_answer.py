@@ -1,8 +1,8 @@
 """Sentence choice and abstention, on hand-made hits so that each rule is seen alone."""
 
-from rag.answer import ABSTAIN_MESSAGE, Answerer, AnswerSettings, question_type
 from rag.lexical.bm25 import LexicalIndex
-from rag.retrieval import read_query
+from rag.query.analyse import read_query
+from rag.query.extract import ABSTAIN_MESSAGE, Answerer, AnswerSettings, question_type
 from rag.schema import Article, Chunk, Hit
 from rag.text.words import segment, words
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from rag.answer import ABSTAIN_MESSAGE
-from rag.question import QuestionError
+from rag.query.analyse import QuestionError
+from rag.query.extract import ABSTAIN_MESSAGE
 
 from .conftest import SEED
 

@@ -1,5 +1,5 @@
 from rag.lexical.bm25 import LexicalIndex, with_pairs
-from rag.retrieval import read_query
+from rag.query.analyse import read_query
 
 from .conftest import SEED
 

@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexical.bm25 import LexicalIndex
-from .retrieval import Query
-from .schema import Answer, Chunk, Citation, Hit
-from .text.normalise import fold, tokens
-from .text.sentences import sentence_spans
-from .text.words import words
+from ..lexical.bm25 import LexicalIndex
+from ..schema import Answer, Chunk, Citation, Hit, Query
+from ..text.normalise import fold, tokens
+from ..text.sentences import sentence_spans
+from ..text.words import words
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trả lời câu hỏi này trong các bài viết."
 

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .models.base import Embedder
-from .schema import Hit
-from .store.store import Store
-from .text.normalise import tokens, typed_without_diacritics
+from ..models.base import Embedder
+from ..schema import Hit, Query
+from ..store.store import Store
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 
@@ -39,30 +38,6 @@ class RetrievalSettings:
     weights: dict[str, dict[str, float]] = field(default_factory=_default_weights)
     fusion: str = "z"  # "z" (standardised scores) or "rrf" (reciprocal rank, k=60), kept for comparison
     restore_diacritics: bool = True
-
-
-@dataclass
-class Query:
-    """A question as the retrievers see it."""
-
-    text: str  # as typed (after tidying)
-    mode: str  # "accented" or "unaccented"
-    search_text: str  # what dense search and accented BM25 read: the restored text when unaccented
-    terms: list[str]  # syllables of search_text
-    typed_terms: list[str]  # syllables as typed, for the folded view
-
-    @property
-    def restored(self) -> bool:
-        return self.search_text != self.text
-
-
-def read_query(question: str, store: Store | None = None, restore: bool = True) -> Query:
-    """Route the question; restore its diacritics from the store's vocabulary when typed without."""
-    typed = tokens(question)
-    if typed_without_diacritics(question):
-        search = store.restorer.restore(question) if store is not None and restore else question
-        return Query(question, "unaccented", search, tokens(search), typed)
-    return Query(question, "accented", question, typed, typed)
 
 
 def _zscores(values: np.ndarray, reference: np.ndarray) -> np.ndarray:

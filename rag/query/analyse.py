@@ -1,8 +1,16 @@
-"""Checks on what a person typed, before any model is loaded."""
+"""What a person typed, read: checked and tidied before any model is loaded, then routed by how it
+was typed (with or without diacritics) into a `Query`."""
 
 from __future__ import annotations
 
-from .config import RagError
+from typing import TYPE_CHECKING
+
+from ..config import RagError
+from ..schema import Query
+from ..text.normalise import tokens, typed_without_diacritics
+
+if TYPE_CHECKING:
+    from ..store.store import Store
 
 EMPTY_QUESTION = "Câu hỏi trống: hãy nhập một câu hỏi bằng tiếng Việt."
 
@@ -28,3 +36,12 @@ def prepare_question(question: object, limit: int) -> tuple[str, str | None]:
 def _vi_int(n: int) -> str:
     """1.000 000 style thousands separators, as Vietnamese writes them."""
     return f"{n:,}".replace(",", ".")
+
+
+def read_query(question: str, store: Store | None = None, restore: bool = True) -> Query:
+    """Route the question; restore its diacritics from the store's vocabulary when typed without."""
+    typed = tokens(question)
+    if typed_without_diacritics(question):
+        search = store.restorer.restore(question) if store is not None and restore else question
+        return Query(question, "unaccented", search, tokens(search), typed)
+    return Query(question, "accented", question, typed, typed)

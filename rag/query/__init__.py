@@ -1,0 +1,1 @@
+"""The query path: analyse the question, retrieve and fuse, rerank, extract the cited answer."""
