@@ -21,7 +21,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from rag.config import Settings  # noqa: E402
-from rag.eval import _squad_store, read_squad, score_one, split_of, summarise  # noqa: E402
+from rag.eval.metrics import score_one, summarise  # noqa: E402
+from rag.eval.questions import read_squad, split_of  # noqa: E402
+from rag.eval.runner import _squad_store  # noqa: E402
 from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS  # noqa: E402
 from rag.lexical.bm25 import LexicalIndex  # noqa: E402
 from rag.models import load_embedder  # noqa: E402

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.config import Settings  # noqa: E402
-from rag.eval import _squad_store, contains_answer, read_squad, split_of  # noqa: E402
+from rag.eval.metrics import contains_answer  # noqa: E402
+from rag.eval.questions import read_squad, split_of  # noqa: E402
+from rag.eval.runner import _squad_store  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.query.analyse import read_query  # noqa: E402

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.config import Settings  # noqa: E402
-from rag.eval import _squad_store, read_jsonl, read_squad  # noqa: E402
+from rag.eval.questions import read_jsonl, read_squad  # noqa: E402
+from rag.eval.runner import _squad_store  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline, build_index  # noqa: E402
 from rag.store.builder import build_store  # noqa: E402

@@ -199,7 +199,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .eval import run_eval
+    from .eval.runner import run_eval
 
     return run_eval(
         args.file,

@@ -7,7 +7,8 @@ temporary store; thresholds sit a little under the figures measured on it. The s
 
 import pytest
 
-from rag.eval import read_jsonl, read_squad, score_one, summarise
+from rag.eval.metrics import score_one, summarise
+from rag.eval.questions import read_jsonl, read_squad
 from rag.pipeline import Pipeline
 from rag.store.builder import build_store
 from rag.store.store import Store

@@ -1,0 +1,1 @@
+"""`rag eval`: question sets, metrics, and the runner that asks them through the Pipeline."""

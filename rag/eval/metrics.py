@@ -1,0 +1,87 @@
+"""What an answer is worth against a question's gold passage and answers, and the figures of a run."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from ..schema import Answer
+from ..text.normalise import nfc
+from .questions import Item
+
+
+@dataclass
+class Outcome:
+    question: str
+    asked: str
+    gold_source: str | None
+    answers: list[str]
+    rank: int | None  # 1-based rank of the gold passage in the retrieved list
+    answer_hit: bool
+    abstained: bool
+    cited_gold: int
+    citations: int
+    seconds: float
+    answer: str
+    cited: list[str] = field(default_factory=list)
+
+
+def _norm(text: str) -> str:
+    return " ".join(nfc(text).casefold().split())
+
+
+def contains_answer(text: str, answers: list[str]) -> bool:
+    hay = _norm(text)
+    return any(_norm(a) in hay for a in answers if a.strip())
+
+
+def score_one(item: Item, asked: str, answer: Answer, key: str) -> Outcome:
+    """`key` says which article field the gold source names: "path" (seeds) or "id" (SQuAD)."""
+    ids = [getattr(h.article, key) for h in answer.hits]
+    rank = ids.index(item.source) + 1 if item.source in ids else None
+    cited = [c.source if key == "path" else c.article_id for c in answer.citations]
+    return Outcome(
+        question=item.question,
+        asked=asked,
+        gold_source=item.source,
+        answers=item.answers,
+        rank=rank,
+        answer_hit=not answer.abstained and contains_answer(answer.text, item.answers),
+        abstained=answer.abstained,
+        cited_gold=sum(c == item.source for c in cited),
+        citations=len(cited),
+        seconds=answer.seconds,
+        answer=answer.text,
+        cited=cited,
+    )
+
+
+def summarise(outcomes: list[Outcome]) -> dict:
+    answerable = [o for o in outcomes if o.gold_source]
+    unanswerable = [o for o in outcomes if not o.gold_source]
+
+    def pct(num: int, den: int) -> float | None:
+        return round(100.0 * num / den, 1) if den else None
+
+    ranks = [o.rank for o in answerable]
+    cites = sum(o.citations for o in answerable)
+    return {
+        "questions": len(outcomes),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "recall@1": pct(sum(r is not None and r <= 1 for r in ranks), len(ranks)),
+        "recall@5": pct(sum(r is not None and r <= 5 for r in ranks), len(ranks)),
+        "recall@10": pct(sum(r is not None and r <= 10 for r in ranks), len(ranks)),
+        "mrr@10": round(100.0 * sum(1.0 / r for r in ranks if r and r <= 10) / len(ranks), 1)
+        if ranks
+        else None,
+        "answer_hit": pct(sum(o.answer_hit for o in answerable), len(answerable)),
+        "citation_precision": pct(sum(o.cited_gold for o in answerable), cites),
+        "abstention_rate": pct(sum(o.abstained for o in outcomes), len(outcomes)),
+        "answered_when_answerable": pct(sum(not o.abstained for o in answerable), len(answerable)),
+        "abstained_when_unanswerable": pct(sum(o.abstained for o in unanswerable), len(unanswerable)),
+        "median_seconds": round(statistics.median(o.seconds for o in outcomes), 4) if outcomes else None,
+        "p95_seconds": round(sorted(o.seconds for o in outcomes)[int(0.95 * (len(outcomes) - 1))], 4)
+        if outcomes
+        else None,
+    }

@@ -1,0 +1,138 @@
+"""`rag eval`: retrieval and answer quality on a question set, through the same Pipeline as users.
+
+Two kinds of set:
+- SQuAD-format JSON (e.g. XQuAD-vi): its paragraphs become the corpus, in a store of their own
+  (cached by content under the cache folder, so a second run does not embed again); each question's
+  gold passage is its paragraph and its gold answers are the answer spans.
+- JSONL of {"question", "answers": [...], "source"} over the seeds store; a question with no answers
+  (and no source) is one the articles cannot answer, and the right reply is to abstain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from ..config import RagError, Settings, cache_dir
+from ..text.normalise import fold
+from .metrics import score_one, summarise
+from .questions import Item, read_jsonl, read_squad, split_of
+
+ROWS = [
+    ("recall@1", "passage recall@1 (%)"),
+    ("recall@5", "passage recall@5 (%)"),
+    ("recall@10", "passage recall@10 (%)"),
+    ("mrr@10", "MRR@10 (x100)"),
+    ("answer_hit", "answer contains a gold answer (%)"),
+    ("citation_precision", "citations pointing at the gold source (%)"),
+    ("abstention_rate", "abstention rate, all questions (%)"),
+    ("answered_when_answerable", "answered, answerable questions (%)"),
+    ("abstained_when_unanswerable", "abstained, unanswerable questions (%)"),
+    ("median_seconds", "median seconds per question"),
+    ("p95_seconds", "p95 seconds per question"),
+]
+
+
+def format_table(title: str, summary: dict) -> str:
+    lines = [
+        title,
+        f"{'questions':<44}{summary['questions']:>10}  "
+        f"({summary['answerable']} answerable, {summary['unanswerable']} not)",
+    ]
+    for key, label in ROWS:
+        value = summary.get(key)
+        lines.append(f"{label:<44}{'-' if value is None else value:>10}")
+    return "\n".join(lines)
+
+
+def _squad_store(path: Path, backend: str) -> Path:
+    """A cached store per question file and backend: a second run reuses its vectors."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return cache_dir() / "eval-stores" / f"{path.stem}-{digest}-{backend}"
+
+
+def run_eval(
+    file: Path,
+    settings: Settings,
+    *,
+    store: Path | None = None,
+    limit: int | None = None,
+    as_json: bool = False,
+    strip_diacritics: bool = False,
+    split: str = "all",
+    unanswerable: bool = False,
+    details: Path | None = None,
+    top_k: int = 10,
+) -> int:
+    from ..models import load_embedder
+    from ..pipeline import Pipeline
+    from ..store.builder import build_store
+    from ..store.store import Store
+
+    if not file.is_file():
+        raise RagError(f"no such question file: {file}")
+    is_squad = file.suffix.lower() == ".json"
+    if is_squad:
+        try:
+            articles, items = read_squad(file)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RagError(f"{file} is not SQuAD-format JSON ({exc})") from None
+        if split != "all":
+            items = [it for it in items if split_of(it.group) == split]
+    else:
+        articles, items = [], read_jsonl(file)
+    if unanswerable:  # the same questions against a store that cannot answer them
+        items = [Item(it.question, [], None, it.group) for it in items]
+    items = items[:limit] if limit else items
+    if not items:
+        raise RagError(f"no questions in {file}")
+
+    if is_squad and not unanswerable:
+        store_dir = store or _squad_store(file, settings.backend)
+        embedder = load_embedder(settings.model, settings.backend)
+        report = build_store(articles, store_dir, embedder, settings.chunking)
+        print(f"corpus: {len(articles)} passages of {file.name} -> {report.summary()}", file=sys.stderr)
+        pipeline = Pipeline(settings.with_(store_dir=store_dir), Store.load(store_dir), embedder)
+        key = "id"
+    else:
+        pipeline = Pipeline.open(settings.with_(store_dir=store))
+        key = "path"
+
+    outcomes = []
+    started = time.perf_counter()
+    for item in items:
+        asked = fold(item.question) if strip_diacritics else item.question
+        outcomes.append(score_one(item, asked, pipeline.ask(asked, top_k=top_k), key))
+    summary = summarise(outcomes)
+    summary.update(
+        file=str(file),
+        split=split,
+        strip_diacritics=strip_diacritics,
+        asked_as_unanswerable=unanswerable,
+        model=pipeline.embedder.model,
+        backend=pipeline.embedder.backend,
+        seconds_total=round(time.perf_counter() - started, 1),
+    )
+    if details:
+        with details.open("w", encoding="utf-8") as fh:
+            for o in outcomes:
+                fh.write(json.dumps(asdict(o), ensure_ascii=False) + "\n")
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        flags = [
+            f
+            for f, on in (
+                ("no diacritics", strip_diacritics),
+                (f"split {split}", split != "all"),
+                ("as unanswerable", unanswerable),
+            )
+            if on
+        ]
+        title = f"rag eval {file.name}" + (f" ({', '.join(flags)})" if flags else "")
+        print(format_table(title, summary))
+    return 0
