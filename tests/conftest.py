@@ -161,7 +161,7 @@ def ui_pipeline(embedder) -> Pipeline:
 @pytest.fixture(scope="session")
 def ui_server(ui_pipeline):
     """The chat page on a free port for the session: its URL."""
-    from rag.ui import build_app, launch
+    from rag.app.ui import build_app, launch
 
     demo = build_app(ui_pipeline)
     launch(demo, "127.0.0.1", (port := free_port()), block=False)

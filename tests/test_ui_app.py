@@ -11,7 +11,7 @@ import threading
 import pytest
 from gradio_client import Client
 
-from rag import cli, ui
+from rag.app import cli, ui
 from rag.config import RagError
 from rag.pipeline import Pipeline
 from rag.text.normalise import fold

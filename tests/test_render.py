@@ -7,8 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from rag.schema import Article
-from rag.ui_render import (
+from rag.app.render import (
     answer_html,
     esc,
     esc_lines,
@@ -22,6 +21,7 @@ from rag.ui_render import (
     vi_seconds,
     vi_timestamp,
 )
+from rag.schema import Article
 
 AN_KHE = "001_d75d204a71cd5d84"
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
-from .schema import Article
+from ..schema import Article
 
 ArticleLookup = Callable[[str], Article | None]
 

@@ -12,8 +12,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from .config import RagError, Settings
-from .query.analyse import QuestionError, prepare_question
+from ..config import RagError, Settings
+from ..query.analyse import QuestionError, prepare_question
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -124,7 +124,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from .pipeline import build_index
+    from ..pipeline import build_index
 
     result = build_index(_settings(args), rebuild=args.rebuild, show_progress=not args.quiet)
     report = result.report
@@ -159,7 +159,7 @@ def _print_answer(answer) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .pipeline import Pipeline
+    from ..pipeline import Pipeline
 
     questions = _questions(args.question)
     if not questions:
@@ -190,7 +190,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .pipeline import Pipeline
+    from ..pipeline import Pipeline
     from .ui import serve
 
     pipeline = Pipeline.open(_settings(args))
@@ -199,7 +199,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .eval.runner import run_eval
+    from ..eval.runner import run_eval
 
     return run_eval(
         args.file,
@@ -215,7 +215,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import SIZES, BenchConfig, Results, run_bench, table
+    from ..bench import SIZES, BenchConfig, Results, run_bench, table
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if unknown := [s for s in sizes if s not in SIZES]:

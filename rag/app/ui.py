@@ -1,7 +1,7 @@
 """The chat page: a Gradio face on the same `Pipeline` the CLI uses; no retrieval or answer logic here.
 
 Layout: the chat (with example questions and folded-away settings) on the left, the sources of the
-latest answer on the right. Markup is built by `ui_render`, which escapes every article and question
+latest answer on the right. Markup is built by `render`, which escapes every article and question
 text. One named API endpoint, `/ask`, returns exactly what `rag ask --json` prints.
 """
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import RagError
-from .query.analyse import QuestionError
-from .text.normalise import fold, typed_without_diacritics
-from .ui_render import answer_html, header_html, notice_html, question_html, sources_html
+from ..config import RagError
+from ..query.analyse import QuestionError
+from ..text.normalise import fold, typed_without_diacritics
+from .render import answer_html, header_html, notice_html, question_html, sources_html
 
 # No analytics or version checks: the page must start on a machine without internet access.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -252,7 +252,7 @@ def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
                         "**Hãy đặt một câu hỏi về nội dung các bài báo.**  \n"
                         "Ví dụ: một con số, một ngày tháng, ai đã làm gì."
                     ),
-                    render_markdown=False,  # messages are HTML built by ui_render, every text escaped
+                    render_markdown=False,  # messages are HTML built by render, every text escaped
                     sanitize_html=True,  # and sanitized again by the page
                     latex_delimiters=[],
                     feedback_options=None,
