@@ -57,7 +57,8 @@ def corpus_records(n: int) -> list[str]:
 
 def load_articles(size: str) -> list[Article]:
     """The articles of one benchmark size, cleaned by the project's own ingest."""
-    from .ingest import _records, read_articles
+    from .ingest import read_articles
+    from .ingest.jsonl import _records
 
     if size == "seeds":
         settings = Settings()

@@ -2,7 +2,8 @@ import json
 import unicodedata
 from pathlib import Path
 
-from rag.ingest import clean_page, parse_date_line, read_articles
+from rag.ingest import read_articles
+from rag.ingest.clean import clean_page, parse_date_line
 
 from .conftest import ROOT, SEEDS
 

@@ -1,4 +1,4 @@
-"""Read article files and strip the scraped page down to the article itself.
+"""Strip a scraped page down to the article itself.
 
 Seeds are scraped web pages: an error line glued before the title, font buttons, share links and,
 after the body, headline lists and widgets. None of that may ever be retrieved or quoted, so it is
@@ -8,29 +8,9 @@ kept as fields instead of text.
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-from .schema import Article
-from .text.normalise import clean_spaces, nfc
-
-SUFFIXES = (".txt", ".md", ".jsonl", ".jsonl.gz")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A file (or record) that could not be used, and why, in words an operator can act on."""
-
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
+from ..text.normalise import clean_spaces, nfc
 
 # --- boilerplate ---------------------------------------------------------------------------------
 
@@ -146,14 +126,6 @@ def _unwrap(lines: list[str]) -> list[str]:
     return out
 
 
-def _markdown_to_text(text: str) -> str:
-    text = re.sub(r"^#{1,6}\s+", "", text, flags=re.MULTILINE)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links keep their words
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    return re.sub(r"^\s*[-*+]\s+", "", text, flags=re.MULTILINE)
-
-
 def clean_page(raw: str, *, title: str | None = None) -> dict:
     """Split a scraped page into title, body and metadata fields.
 
@@ -213,105 +185,3 @@ def clean_page(raw: str, *, title: str | None = None) -> dict:
         "publisher": publisher,
         "author": author,
     }
-
-
-# --- files ---------------------------------------------------------------------------------------
-
-
-def relative_name(path: Path, root: Path | None) -> str:
-    """The path as a user sees it: relative to the project root when inside it."""
-    path = path.resolve()
-    if root is not None:
-        try:
-            return path.relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
-
-
-def _article_files(folder: Path) -> Iterator[Path]:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
-            yield path
-
-
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    if path.name.endswith(".gz"):
-        data = gzip.decompress(data)
-    return data.decode("utf-8-sig")
-
-
-def _records(path: Path, name: str, text: str) -> Iterator[Article | Problem]:
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-            if not isinstance(rec, dict):
-                raise ValueError("not an object")
-        except ValueError as exc:
-            yield Problem(f"{name}:{lineno}", f"not a JSON object ({exc})")
-            continue
-        body = "\n\n".join(str(rec[k]) for k in ("abstract", "text") if rec.get(k))
-        page = clean_page(body, title=str(rec.get("title") or ""))
-        rid = str(rec.get("id") or f"{Path(name).stem}:{lineno}")
-        if not page["text"]:
-            yield Problem(f"{name}:{lineno}", "no article text")
-            continue
-        yield Article(
-            id=rid,
-            path=f"{name}#{rid}",
-            title=page["title"] or page["text"][:80],
-            text=page["text"],
-            date=_iso_or_none(rec.get("date")) or page["date"],
-            publisher=rec.get("source") or page["publisher"],
-            author=rec.get("author") or page["author"],
-            url=rec.get("url"),
-        )
-
-
-def _iso_or_none(value) -> str | None:
-    if not value:
-        return None
-    value = str(value).strip()
-    if re.match(r"^\d{4}-\d{2}-\d{2}", value):
-        return value[:16]
-    return parse_date_line(value) or value
-
-
-def read_articles(folder: Path, root: Path | None = None) -> tuple[list[Article], list[Problem]]:
-    """Every article under `folder`; unreadable files are reported, never fatal for the others."""
-    articles: list[Article] = []
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for path in _article_files(folder):
-        name = relative_name(path, root)
-        if not path.name.lower().endswith(SUFFIXES):
-            problems.append(Problem(name, "skipped: not .txt, .md or .jsonl"))
-            continue
-        try:
-            text = _read_text(path)
-        except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
-            problems.append(Problem(name, f"cannot be read ({type(exc).__name__}: {exc})"))
-            continue
-        items: Iterable[Article | Problem]
-        if ".jsonl" in path.name.lower():
-            items = _records(path, name, text)
-        else:
-            raw = _markdown_to_text(text) if path.suffix.lower() == ".md" else text
-            page = clean_page(raw)
-            aid = path.relative_to(folder).with_suffix("").as_posix()
-            if not page["text"]:
-                items = [Problem(name, "empty: no article text after cleaning")]
-            else:
-                items = [Article(id=aid, path=name, **page)]
-        for item in items:
-            if isinstance(item, Problem):
-                problems.append(item)
-            elif item.id in seen:
-                problems.append(Problem(item.path, f"duplicate article id {item.id!r}: skipped"))
-            else:
-                seen.add(item.id)
-                articles.append(item)
-    return articles, problems
