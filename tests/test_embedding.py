@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rag.config import RagError
+from rag.errors import RagError
 from rag.models.e5convert import dequantize_q4_0, ensure_model_folder, read_bundle, weights_path
 
 

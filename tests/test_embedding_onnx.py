@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from rag.config import RagError
+from rag.errors import RagError
 from rag.models import BACKENDS, load_embedder
 from rag.models.base import same_vectors
 from rag.models.onnx_embedder import OnnxEmbedder

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.query.analyse import QuestionError
+from rag.errors import QuestionError
 from rag.query.extract import ABSTAIN_MESSAGE
 
 from .conftest import SEED

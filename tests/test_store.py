@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 
 from rag.chunking import ChunkSettings
+from rag.errors import StoreError
 from rag.ingest import read_articles
 from rag.schema import Article
 from rag.store.builder import build_store
 from rag.store.layout import current_generation
-from rag.store.store import Store, StoreError
+from rag.store.store import Store
 
 from .conftest import ROOT, HashEmbedder
 

@@ -10,6 +10,7 @@ import pytest
 
 from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
+from rag.errors import StoreError
 from rag.ingest import read_articles
 from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from rag.lexical.bm25 import LexicalIndex, view_terms
@@ -18,7 +19,7 @@ from rag.models import load_embedder
 from rag.schema import Article
 from rag.store.builder import build_store
 from rag.store.dense import DenseSettings, _dense_index, hnsw_ef_search, ivf_params
-from rag.store.store import Store, StoreError
+from rag.store.store import Store
 from rag.text.normalise import tokens
 
 from .conftest import HashEmbedder

@@ -12,7 +12,7 @@ import pytest
 from gradio_client import Client
 
 from rag.app import cli, ui
-from rag.config import RagError
+from rag.errors import RagError
 from rag.pipeline import Pipeline
 from rag.text.normalise import fold
 

@@ -12,8 +12,9 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..config import RagError, Settings
-from ..query.analyse import QuestionError, prepare_question
+from ..config import Settings
+from ..errors import QuestionError, RagError
+from ..query.analyse import prepare_question
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

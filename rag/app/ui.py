@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import RagError
-from ..query.analyse import QuestionError
+from ..errors import QuestionError, RagError
 from ..text.normalise import fold, typed_without_diacritics
 from .render import answer_html, header_html, notice_html, question_html, sources_html
 

@@ -7,7 +7,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import RagError
+from ..errors import RagError
 from ..schema import Article
 from ..text.normalise import nfc
 

@@ -17,7 +17,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..config import RagError, Settings, cache_dir
+from ..config import Settings, cache_dir
+from ..errors import RagError
 from ..text.normalise import fold
 from .metrics import score_one, summarise
 from .questions import Item, read_jsonl, read_squad, split_of

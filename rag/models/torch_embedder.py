@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import DEFAULT_MODEL, RagError
+from ..config import DEFAULT_MODEL
+from ..errors import RagError
 from .base import Embedder, resolve_model_path
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import RagError
+from ..errors import QuestionError
 from ..schema import Query
 from ..text.normalise import tokens, typed_without_diacritics
 
@@ -13,10 +13,6 @@ if TYPE_CHECKING:
     from ..store.store import Store
 
 EMPTY_QUESTION = "Câu hỏi trống: hãy nhập một câu hỏi bằng tiếng Việt."
-
-
-class QuestionError(RagError):
-    """A question that cannot be asked; the message is for the person who typed it."""
 
 
 def prepare_question(question: object, limit: int) -> tuple[str, str | None]:

@@ -17,6 +17,7 @@ import faiss
 import numpy as np
 
 from ..chunking import Chunker, ChunkSettings, index_text
+from ..errors import StoreError
 from ..lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from ..lexical.bm25 import LexicalIndex
 from ..lexical.bm25 import is_current as lexical_is_current
@@ -34,7 +35,7 @@ from .layout import (
     current_generation,
     store_exists,
 )
-from .store import FORMAT_VERSION, MANIFEST, RESTORER, Store, StoreError
+from .store import FORMAT_VERSION, MANIFEST, RESTORER, Store
 
 CHECKPOINT_CHUNKS = 5_000  # a long build writes a usable generation every this many embedded chunks
 

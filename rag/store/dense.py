@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import faiss
 import numpy as np
 
-from ..config import RagError
+from ..errors import RagError
 
 if TYPE_CHECKING:
     from .store import Store

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..config import RagError
+from ..errors import RagError
 
 CURRENT = "CURRENT"
 

@@ -9,7 +9,7 @@ import faiss
 import numpy as np
 
 from ..chunking import ChunkSettings, index_text
-from ..config import RagError
+from ..errors import OutdatedStoreError, StoreError
 from ..lexical.bm25 import LexicalIndex
 from ..lexical.bm25 import is_current as lexical_is_current
 from ..lexical.diacritics import DiacriticRestorer
@@ -22,14 +22,6 @@ FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts;
 READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 RESTORER = "diacritics"
-
-
-class StoreError(RagError):
-    """The store is missing, damaged or incompatible; the message says to run `rag index`."""
-
-
-class OutdatedStoreError(StoreError):
-    """The keyword index is of an older kind: a build remakes it from the chunks, embedding nothing."""
 
 
 class Store:
