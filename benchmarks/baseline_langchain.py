@@ -9,7 +9,7 @@ FAISS index saved with `save_local`; retrieval is `similarity_search(k=5)`. It h
     python benchmarks/baseline_langchain.py query STORE N      # latency over N benchmark questions
     python benchmarks/baseline_langchain.py ask STORE QUESTION # one answer (for cold start)
 
-It reads the corpus through `rag.bench` only to pick the same articles; nothing else of `rag` runs.
+It reads the corpus through `benchmarks.bench` only to pick the same articles; nothing else of `rag` runs.
 Needs the `bench` extra: pip install -e '.[bench]'.
 """
 
@@ -57,7 +57,7 @@ def build(size: str, store: str) -> dict:
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from rag.bench import load_articles
+    from benchmarks.bench.workers import load_articles
 
     started = time.perf_counter()
     articles = load_articles(size)
@@ -87,7 +87,7 @@ def load(store: str):
 
 
 def query(store: str, n: int) -> dict:
-    from rag.bench import bench_questions
+    from benchmarks.bench.workers import bench_questions
 
     t = time.perf_counter()
     db = load(store)

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.bench import search_ms  # noqa: E402
+from benchmarks.bench.workers import search_ms  # noqa: E402
 from rag.store.dense import DenseSettings, _dense_index  # noqa: E402
 
 DIM = 384

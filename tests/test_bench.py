@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from benchmarks.bench.workers import BenchConfig, Results, _ratio, run_bench, table
 from rag.app.cli import main
-from rag.bench import BenchConfig, Results, _ratio, run_bench, table
 
 
 def test_ratio_reads_the_right_way_round():

@@ -215,18 +215,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from ..bench import SIZES, BenchConfig, Results, run_bench, table
+def _bench_tooling():
+    """benchmarks/bench/ of the checkout this package runs from: benchmark tooling is not installed."""
+    checkout = Path(__file__).resolve().parents[2]
+    if not (checkout / "benchmarks" / "bench" / "__init__.py").is_file():
+        raise RagError(
+            f"`rag bench` runs from a checkout of rag-vi, and {checkout} has no benchmarks/bench/: "
+            "run it from a clone (git clone ..., then make setup)"
+        )
+    if str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    import importlib
 
+    return importlib.import_module("benchmarks.bench.workers")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    bench = _bench_tooling()
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    if unknown := [s for s in sizes if s not in SIZES]:
-        raise RagError(f"unknown benchmark size {unknown[0]!r}: choose from {', '.join(SIZES)}")
+    if unknown := [s for s in sizes if s not in bench.SIZES]:
+        raise RagError(f"unknown benchmark size {unknown[0]!r}: choose from {', '.join(bench.SIZES)}")
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
     if bad := [s for s in steps if s not in ("build", "add", "query", "cold", "lexical", "none")]:
         raise RagError(
             f"unknown benchmark step {bad[0]!r}: choose from build, add, query, cold, lexical, none"
         )
-    cfg = BenchConfig(
+    cfg = bench.BenchConfig(
         sizes=sizes,
         backend=args.backend,
         baseline=not args.no_baseline,
@@ -238,8 +252,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     if args.work:
         cfg.work = args.work.resolve()
-    results = Results(cfg.work / "results.json") if args.report else run_bench(cfg, log=_stderr_line)
-    print(table(results, cfg.backend))
+    results = (
+        bench.Results(cfg.work / "results.json") if args.report else bench.run_bench(cfg, log=_stderr_line)
+    )
+    print(bench.table(results, cfg.backend))
     print(f"(results: {results.path})")
     return 0
 

@@ -1,7 +1,7 @@
 """`rag bench`: how build and question costs grow with the corpus, beside a plain LangChain script.
 
-Every measurement runs in a fresh worker process (`python -m rag.bench <worker> ...`) so that peak
-memory (RSS) belongs to that step alone and cold start is a real process start. Results are kept
+Every measurement runs in a fresh worker process (`python -m benchmarks.bench.workers <worker> ...`)
+so that peak memory (RSS) belongs to that step alone and cold start is a real process start. Results are kept
 in `<work>/results.json`, one entry per (system, size, step), so each size can be run on its own
 (the largest in the background) and the table printed from all of them with `rag bench --report`.
 Stores are built under `<work>` (default: the cache folder), never inside the project.
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Settings, cache_dir, project_root
-from .errors import RagError
-from .schema import Article
+from rag.config import Settings, cache_dir, project_root
+from rag.errors import RagError
+from rag.schema import Article
 
 SIZES = ("seeds", "1000", "5000", "22644")
 BASELINE = Path("benchmarks") / "baseline_langchain.py"
@@ -58,8 +58,8 @@ def corpus_records(n: int) -> list[str]:
 
 def load_articles(size: str) -> list[Article]:
     """The articles of one benchmark size, cleaned by the project's own ingest."""
-    from .ingest import read_articles
-    from .ingest.jsonl import _records
+    from rag.ingest import read_articles
+    from rag.ingest.jsonl import _records
 
     if size == "seeds":
         settings = Settings()
@@ -103,9 +103,9 @@ def folder_mb(path: Path) -> float:
 
 
 def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> dict:
-    from .models import load_embedder
-    from .store.builder import build_store
-    from .store.store import Store
+    from rag.models import load_embedder
+    from rag.store.builder import build_store
+    from rag.store.store import Store
 
     started = time.perf_counter()
     articles = load_articles(size)
@@ -165,9 +165,9 @@ def worker_add(size: str, store: Path, backend: str) -> dict:
     The new articles are copies of 100 of the corpus under new ids (the split has no more articles
     than the largest size); the store's own articles are kept as they are.
     """
-    from .models import load_embedder
-    from .store.builder import build_store
-    from .store.store import Store
+    from rag.models import load_embedder
+    from rag.store.builder import build_store
+    from rag.store.store import Store
 
     current = Store.load(store)
     articles = [current.articles[i] for i in current.article_order]
@@ -195,8 +195,8 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     """Latency of retrieval alone and of a full answer, on a loaded store, after a warm-up."""
     import faiss
 
-    from .pipeline import Pipeline
-    from .query.analyse import read_query
+    from rag.pipeline import Pipeline
+    from rag.query.analyse import read_query
 
     settings = Settings().with_(store_dir=store, backend=backend)
     load_started = time.perf_counter()
@@ -233,7 +233,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     _, truth = exact.search(qv, 10)
     out["recall_at_10"] = {"store": _recall(pipeline.store.dense, qv, truth)}
     if len(vectors) >= 2000:  # what the approximate indexes would give on these vectors and questions
-        from .store.dense import DenseSettings, _dense_index
+        from rag.store.dense import DenseSettings, _dense_index
 
         for kind, knob, values in (
             ("hnsw", "efSearch", (128, 256, 512, 768, 1024)),
@@ -277,8 +277,8 @@ def _recall(index, qv: np.ndarray, truth: np.ndarray) -> float:
 
 def worker_embed(backends: list[str], n: int) -> dict:
     """Embedding alone, every backend on the same VietNews chunks in one process, and query encoding."""
-    from .chunking import Chunker, index_text
-    from .models import load_embedder
+    from rag.chunking import Chunker, index_text
+    from rag.models import load_embedder
 
     settings = Settings()
     chunker = Chunker(settings.chunking)
@@ -325,10 +325,10 @@ def worker_lexical(size: str, n_questions: int) -> dict:
     """
     import tempfile
 
-    from .chunking import Chunker, index_text
-    from .lexical.bm25 import LexicalIndex
-    from .query.analyse import read_query
-    from .text.normalise import tokens
+    from rag.chunking import Chunker, index_text
+    from rag.lexical.bm25 import LexicalIndex
+    from rag.query.analyse import read_query
+    from rag.text.normalise import tokens
 
     settings = Settings().chunking
     t = time.perf_counter()
@@ -383,7 +383,7 @@ def worker_lexical(size: str, n_questions: int) -> dict:
         out["add_100_chunks"] = len(new_texts)
         assert grown.size == len(texts) + len(new_texts)
         # the diacritics model, built, saved, loaded and updated beside the BM25 side
-        from .lexical.diacritics import DiacriticRestorer
+        from rag.lexical.diacritics import DiacriticRestorer
 
         all_tokens = [tokens(x) for x in texts]
         t = time.perf_counter()
@@ -493,7 +493,8 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
     if cfg.embed_backends:
         log(f"embedding: {', '.join(cfg.embed_backends)} on {cfg.embed_chunks} chunks ...")
         value = run_worker(
-            ["-m", "rag.bench", "embed", ",".join(cfg.embed_backends), str(cfg.embed_chunks)], log
+            ["-m", "benchmarks.bench.workers", "embed", ",".join(cfg.embed_backends), str(cfg.embed_chunks)],
+            log,
         )
         results.put("embedding", "1000", "embed", value)
     for size in cfg.sizes:
@@ -502,7 +503,7 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
         question = bench_questions(1)[0]
         if "build" in cfg.steps:
             log(f"[{size}] building with {cfg.backend} ...")
-            args = ["-m", "rag.bench", "build", size, str(store), cfg.backend] + (
+            args = ["-m", "benchmarks.bench.workers", "build", size, str(store), cfg.backend] + (
                 ["resume"] if cfg.resume else []
             )
             results.put(me, size, "build", run_worker(args, log))
@@ -517,16 +518,22 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
         if "lexical" in cfg.steps:
             log(f"[{size}] BM25 side alone ...")
             results.put(
-                me, size, "lexical", run_worker(["-m", "rag.bench", "lexical", size, str(cfg.questions)], log)
+                me,
+                size,
+                "lexical",
+                run_worker(["-m", "benchmarks.bench.workers", "lexical", size, str(cfg.questions)], log),
             )
         if "add" in cfg.steps and size != "seeds":
             log(f"[{size}] adding then removing {ADD_ARTICLES} articles ...")
             results.put(
-                me, size, "add", run_worker(["-m", "rag.bench", "add", size, str(store), cfg.backend], log)
+                me,
+                size,
+                "add",
+                run_worker(["-m", "benchmarks.bench.workers", "add", size, str(store), cfg.backend], log),
             )
         if "query" in cfg.steps:
             log(f"[{size}] {cfg.questions} questions ...")
-            args = ["-m", "rag.bench", "query", str(store), cfg.backend, str(cfg.questions)]
+            args = ["-m", "benchmarks.bench.workers", "query", str(store), cfg.backend, str(cfg.questions)]
             results.put(me, size, "query", run_worker(args, log))
             if cfg.baseline and (base_store / "index.faiss").is_file():
                 args = [str(BASELINE), "query", str(base_store), str(cfg.questions)]
@@ -618,7 +625,7 @@ def _dig(d: dict | None, keys: tuple) -> float | None:
 
 
 def main(argv: list[str]) -> int:
-    """Worker entry: `python -m rag.bench <worker> args...` prints one JSON line."""
+    """Worker entry: `python -m benchmarks.bench.workers <worker> args...` prints one JSON line."""
     name, args = argv[0], argv[1:]
     if name == "build":
         value = worker_build(args[0], Path(args[1]), args[2], resume=args[3:] == ["resume"])

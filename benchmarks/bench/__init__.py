@@ -1,0 +1,1 @@
+"""`rag bench`: how build and question costs grow with the corpus, beside a plain LangChain script."""
