@@ -57,7 +57,7 @@ def build(size: str, store: str) -> dict:
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from benchmarks.bench.workers import load_articles
+    from benchmarks.bench.corpus import load_articles
 
     started = time.perf_counter()
     articles = load_articles(size)
@@ -87,7 +87,7 @@ def load(store: str):
 
 
 def query(store: str, n: int) -> dict:
-    from benchmarks.bench.workers import bench_questions
+    from benchmarks.bench.corpus import bench_questions
 
     t = time.perf_counter()
     db = load(store)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.bench.workers import BenchConfig, Results, _ratio, run_bench, table
+from benchmarks.bench.report import _ratio, table
+from benchmarks.bench.runner import BenchConfig, Results, run_bench
 from rag.app.cli import main
 
 

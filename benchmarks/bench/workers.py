@@ -1,90 +1,22 @@
-"""`rag bench`: how build and question costs grow with the corpus, beside a plain LangChain script.
-
-Every measurement runs in a fresh worker process (`python -m benchmarks.bench.workers <worker> ...`)
-so that peak memory (RSS) belongs to that step alone and cold start is a real process start. Results are kept
-in `<work>/results.json`, one entry per (system, size, step), so each size can be run on its own
-(the largest in the background) and the table printed from all of them with `rag bench --report`.
-Stores are built under `<work>` (default: the cache folder), never inside the project.
-"""
+"""The measurements, each run in a process of its own so that its peak memory is its alone."""
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
-from itertools import islice
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from rag.config import Settings, cache_dir, project_root
+from rag.config import Settings
 from rag.errors import RagError
 from rag.schema import Article
 
-SIZES = ("seeds", "1000", "5000", "22644")
-BASELINE = Path("benchmarks") / "baseline_langchain.py"
-ADD_ARTICLES = 100
-
-
-def corpus_path() -> Path:
-    """The VietNews test split, read in place (it must never be copied into the project)."""
-    env = os.environ.get("RAG_BENCH_CORPUS")
-    path = Path(env) if env else project_root().parent / "shared" / "data" / "vietnews" / "test.jsonl.gz"
-    if not path.is_file():
-        raise RagError(f"benchmark corpus {path} not found: set RAG_BENCH_CORPUS to VietNews' test.jsonl.gz")
-    return path
-
-
-def questions_path() -> Path | None:
-    env = os.environ.get("RAG_BENCH_QUESTIONS")
-    path = Path(env) if env else project_root().parent / "shared" / "data" / "xquad-vi" / "xquad.vi.json"
-    return path if path.is_file() else None
-
-
-def corpus_records(n: int) -> list[str]:
-    """The first `n` raw JSON lines of the corpus."""
-    with gzip.open(corpus_path(), "rt", encoding="utf-8") as fh:
-        lines = [line for line in islice(fh, n) if line.strip()]
-    if len(lines) < n:
-        raise RagError(f"the benchmark corpus has {len(lines)} articles, fewer than the {n} asked for")
-    return lines
-
-
-def load_articles(size: str) -> list[Article]:
-    """The articles of one benchmark size, cleaned by the project's own ingest."""
-    from rag.ingest import read_articles
-    from rag.ingest.jsonl import _records
-
-    if size == "seeds":
-        settings = Settings()
-        articles, _ = read_articles(settings.seeds, settings.root)
-        return articles
-    lines = corpus_records(int(size))
-    items = _records(corpus_path(), "vietnews/test.jsonl.gz", "\n".join(lines))
-    return [a for a in items if isinstance(a, Article)]
-
-
-def bench_questions(n: int) -> list[str]:
-    """Real Vietnamese questions (XQuAD-vi), the same at every size; without it, article titles of
-    the corpus, or of the seeds (repeated) where the corpus is missing too, so that `--sizes seeds`
-    runs on a checkout with nothing beside it."""
-    path = questions_path()
-    if path is not None:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        out = [qa["question"] for art in data["data"] for p in art["paragraphs"] for qa in p["qas"]]
-        step = max(1, len(out) // n)
-        return out[::step][:n]
-    try:
-        return [a.title for a in load_articles("1000")[:n]]
-    except RagError:
-        titles = [a.title for a in load_articles("seeds")]
-        return [titles[i % len(titles)] for i in range(n)]
+from .corpus import ADD_ARTICLES, bench_questions, load_articles
 
 
 def peak_rss_mb() -> float:
@@ -97,9 +29,6 @@ def percentile(values: list[float], q: float) -> float:
 
 def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
-
-
-# --- workers (each runs in its own process) ------------------------------------------------------
 
 
 def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> dict:
@@ -404,224 +333,6 @@ def worker_lexical(size: str, n_questions: int) -> dict:
 
 
 WORKERS = {"build": worker_build, "add": worker_add, "query": worker_query, "embed": worker_embed}
-
-
-# --- the driver ----------------------------------------------------------------------------------
-
-
-@dataclass
-class BenchConfig:
-    sizes: list[str]
-    backend: str = "onnx-int8"
-    baseline: bool = True
-    questions: int = 100
-    work: Path = field(default_factory=lambda: cache_dir() / "bench")
-    steps: list[str] = field(default_factory=lambda: ["build", "add", "query", "cold"])
-    embed_backends: list[str] = field(default_factory=list)
-    embed_chunks: int = 192
-    resume: bool = False  # continue an interrupted build instead of starting over
-
-
-def _python() -> list[str]:
-    return [sys.executable]
-
-
-def _env() -> dict:
-    env = dict(os.environ)
-    root = str(project_root())
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    return env
-
-
-def run_worker(args: list[str], log) -> dict:
-    """Run one worker process; its last stdout line is its JSON result."""
-    proc = subprocess.run(
-        _python() + args, stdout=subprocess.PIPE, text=True, env=_env(), cwd=project_root(), check=False
-    )
-    if proc.returncode != 0:
-        raise RagError(f"benchmark step {' '.join(args[:4])} failed (exit {proc.returncode}; see above)")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def cold_start(cmd: list[str], runs: int = 3) -> dict:
-    """Process start to first answer printed, over `runs` fresh processes (median)."""
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, env=_env(), cwd=project_root(), check=False
-        )
-        times.append(time.perf_counter() - t)
-        if proc.returncode != 0:
-            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RagError(f"cold start of {' '.join(cmd[1:4])} failed: {tail}")
-    return {"median_s": statistics.median(times), "runs": times}
-
-
-class Results:
-    def __init__(self, path: Path):
-        self.path = path
-        self.data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-    def put(self, system: str, size: str, step: str, value: dict) -> None:
-        """Merge one result into the file as it is now (another run may have written meanwhile)."""
-        if self.path.is_file():
-            self.data = json.loads(self.path.read_text(encoding="utf-8"))
-        self.data.setdefault(system, {}).setdefault(size, {})[step] = {
-            **value,
-            "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + f".tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.data, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.path)
-
-    def get(self, system: str, size: str, step: str) -> dict | None:
-        return self.data.get(system, {}).get(size, {}).get(step)
-
-
-def run_bench(cfg: BenchConfig, log=print) -> Results:
-    import importlib.util
-
-    if cfg.baseline and importlib.util.find_spec("langchain_community") is None:
-        raise RagError(
-            "the LangChain baseline needs the bench extra: pip install -e '.[bench]', or --no-baseline"
-        )
-    results = Results(cfg.work / "results.json")
-    me = f"rag:{cfg.backend}"
-    if cfg.embed_backends:
-        log(f"embedding: {', '.join(cfg.embed_backends)} on {cfg.embed_chunks} chunks ...")
-        value = run_worker(
-            ["-m", "benchmarks.bench.workers", "embed", ",".join(cfg.embed_backends), str(cfg.embed_chunks)],
-            log,
-        )
-        results.put("embedding", "1000", "embed", value)
-    for size in cfg.sizes:
-        store = cfg.work / f"store-{size}-{cfg.backend}"
-        base_store = cfg.work / f"baseline-{size}"
-        question = bench_questions(1)[0]
-        if "build" in cfg.steps:
-            log(f"[{size}] building with {cfg.backend} ...")
-            args = ["-m", "benchmarks.bench.workers", "build", size, str(store), cfg.backend] + (
-                ["resume"] if cfg.resume else []
-            )
-            results.put(me, size, "build", run_worker(args, log))
-            if cfg.baseline:
-                log(f"[{size}] building with the LangChain baseline ...")
-                results.put(
-                    "baseline",
-                    size,
-                    "build",
-                    run_worker([str(BASELINE), "build", size, str(base_store)], log),
-                )
-        if "lexical" in cfg.steps:
-            log(f"[{size}] BM25 side alone ...")
-            results.put(
-                me,
-                size,
-                "lexical",
-                run_worker(["-m", "benchmarks.bench.workers", "lexical", size, str(cfg.questions)], log),
-            )
-        if "add" in cfg.steps and size != "seeds":
-            log(f"[{size}] adding then removing {ADD_ARTICLES} articles ...")
-            results.put(
-                me,
-                size,
-                "add",
-                run_worker(["-m", "benchmarks.bench.workers", "add", size, str(store), cfg.backend], log),
-            )
-        if "query" in cfg.steps:
-            log(f"[{size}] {cfg.questions} questions ...")
-            args = ["-m", "benchmarks.bench.workers", "query", str(store), cfg.backend, str(cfg.questions)]
-            results.put(me, size, "query", run_worker(args, log))
-            if cfg.baseline and (base_store / "index.faiss").is_file():
-                args = [str(BASELINE), "query", str(base_store), str(cfg.questions)]
-                results.put("baseline", size, "query", run_worker(args, log))
-        if "cold" in cfg.steps:
-            log(f"[{size}] cold start ...")
-            env_backend = ["env", f"RAG_BACKEND={cfg.backend}"]
-            cmd = env_backend + [
-                sys.executable,
-                "-m",
-                "rag",
-                "ask",
-                "--store",
-                str(store),
-                "--json",
-                question,
-            ]
-            results.put(me, size, "cold", cold_start(cmd))
-            if cfg.baseline and (base_store / "index.faiss").is_file():
-                cmd = [sys.executable, str(BASELINE), "ask", str(base_store), question]
-                results.put("baseline", size, "cold", cold_start(cmd))
-    return results
-
-
-# --- the table -----------------------------------------------------------------------------------
-
-
-def _ratio(ours: float | None, theirs: float | None, higher_is_better: bool) -> str:
-    if not ours or not theirs:
-        return "-"
-    r = ours / theirs if higher_is_better else theirs / ours
-    return f"{r:.1f}x"
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def table(results: Results, backend: str) -> str:
-    """A Markdown table: each figure of the engine beside the baseline's and their ratio."""
-    me = f"rag:{backend}"
-    rows = [
-        "| size | articles | chunks | build chunks/s (rag / base / x) | build wall s (rag / base) "
-        "| build peak RSS MB (rag / base) | retrieval ms median / p95 (rag) | answer ms median / p95 (rag) "
-        "| baseline search ms median / p95 | answers/s (rag / base) | cold start s (rag / base / x) "
-        "| add 100 articles s | dense index |",
-        "|" + "---|" * 13,
-    ]
-    for size in SIZES:
-        b, bb = results.get(me, size, "build"), results.get("baseline", size, "build")
-        q, bq = results.get(me, size, "query"), results.get("baseline", size, "query")
-        c, bc = results.get(me, size, "cold"), results.get("baseline", size, "cold")
-        add = results.get(me, size, "add")
-        if not (b or q):
-            continue
-        g = lambda d, *keys: _dig(d, keys)  # noqa: E731
-        rows.append(
-            "| "
-            + " | ".join(
-                [
-                    size,
-                    _fmt(g(b, "articles") or g(q, "articles"), 0),
-                    _fmt(g(b, "chunks") or g(q, "chunks"), 0),
-                    f"{_fmt(g(b, 'chunks_per_s'))} / {_fmt(g(bb, 'chunks_per_s'))} / "
-                    f"{_ratio(g(b, 'chunks_per_s'), g(bb, 'chunks_per_s'), True)}",
-                    f"{_fmt(g(b, 'wall_s'))} / {_fmt(g(bb, 'wall_s'))}",
-                    f"{_fmt(g(b, 'peak_rss_mb'), 0)} / {_fmt(g(bb, 'peak_rss_mb'), 0)}",
-                    f"{_fmt(g(q, 'retrieval_ms', 'median'))} / {_fmt(g(q, 'retrieval_ms', 'p95'))}",
-                    f"{_fmt(g(q, 'answer_ms', 'median'))} / {_fmt(g(q, 'answer_ms', 'p95'))}",
-                    f"{_fmt(g(bq, 'search_ms', 'median'))} / {_fmt(g(bq, 'search_ms', 'p95'))}",
-                    f"{_fmt(g(q, 'questions_per_s'))} / {_fmt(g(bq, 'questions_per_s'))}",
-                    f"{_fmt(g(c, 'median_s'), 2)} / {_fmt(g(bc, 'median_s'), 2)} / "
-                    f"{_ratio(g(c, 'median_s'), g(bc, 'median_s'), False)}",
-                    _fmt(g(add, "add", "seconds")),
-                    (g(q, "dense_index", "type") or g(b, "dense_index", "type") or "-"),
-                ]
-            )
-            + " |"
-        )
-    return "\n".join(rows)
-
-
-def _dig(d: dict | None, keys: tuple) -> float | None:
-    for k in keys:
-        if not isinstance(d, dict) or k not in d:
-            return None
-        d = d[k]
-    return d
 
 
 def main(argv: list[str]) -> int:

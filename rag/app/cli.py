@@ -227,7 +227,7 @@ def _bench_tooling():
         sys.path.insert(0, str(checkout))
     import importlib
 
-    return importlib.import_module("benchmarks.bench.workers")
+    return importlib.import_module("benchmarks.bench")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -1,0 +1,168 @@
+"""The driver: each step in a fresh worker process, results merged into `<work>/results.json`."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.config import cache_dir, project_root
+from rag.errors import RagError
+
+from .corpus import ADD_ARTICLES, bench_questions
+
+BASELINE = Path("benchmarks") / "baseline_langchain.py"
+
+
+@dataclass
+class BenchConfig:
+    sizes: list[str]
+    backend: str = "onnx-int8"
+    baseline: bool = True
+    questions: int = 100
+    work: Path = field(default_factory=lambda: cache_dir() / "bench")
+    steps: list[str] = field(default_factory=lambda: ["build", "add", "query", "cold"])
+    embed_backends: list[str] = field(default_factory=list)
+    embed_chunks: int = 192
+    resume: bool = False  # continue an interrupted build instead of starting over
+
+
+def _python() -> list[str]:
+    return [sys.executable]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    root = str(project_root())
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return env
+
+
+def run_worker(args: list[str], log) -> dict:
+    """Run one worker process; its last stdout line is its JSON result."""
+    proc = subprocess.run(
+        _python() + args, stdout=subprocess.PIPE, text=True, env=_env(), cwd=project_root(), check=False
+    )
+    if proc.returncode != 0:
+        raise RagError(f"benchmark step {' '.join(args[:4])} failed (exit {proc.returncode}; see above)")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def cold_start(cmd: list[str], runs: int = 3) -> dict:
+    """Process start to first answer printed, over `runs` fresh processes (median)."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=_env(), cwd=project_root(), check=False
+        )
+        times.append(time.perf_counter() - t)
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RagError(f"cold start of {' '.join(cmd[1:4])} failed: {tail}")
+    return {"median_s": statistics.median(times), "runs": times}
+
+
+class Results:
+    def __init__(self, path: Path):
+        self.path = path
+        self.data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def put(self, system: str, size: str, step: str, value: dict) -> None:
+        """Merge one result into the file as it is now (another run may have written meanwhile)."""
+        if self.path.is_file():
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+        self.data.setdefault(system, {}).setdefault(size, {})[step] = {
+            **value,
+            "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + f".tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(self.data, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def get(self, system: str, size: str, step: str) -> dict | None:
+        return self.data.get(system, {}).get(size, {}).get(step)
+
+
+def run_bench(cfg: BenchConfig, log=print) -> Results:
+    import importlib.util
+
+    if cfg.baseline and importlib.util.find_spec("langchain_community") is None:
+        raise RagError(
+            "the LangChain baseline needs the bench extra: pip install -e '.[bench]', or --no-baseline"
+        )
+    results = Results(cfg.work / "results.json")
+    me = f"rag:{cfg.backend}"
+    if cfg.embed_backends:
+        log(f"embedding: {', '.join(cfg.embed_backends)} on {cfg.embed_chunks} chunks ...")
+        value = run_worker(
+            ["-m", "benchmarks.bench.workers", "embed", ",".join(cfg.embed_backends), str(cfg.embed_chunks)],
+            log,
+        )
+        results.put("embedding", "1000", "embed", value)
+    for size in cfg.sizes:
+        store = cfg.work / f"store-{size}-{cfg.backend}"
+        base_store = cfg.work / f"baseline-{size}"
+        question = bench_questions(1)[0]
+        if "build" in cfg.steps:
+            log(f"[{size}] building with {cfg.backend} ...")
+            args = ["-m", "benchmarks.bench.workers", "build", size, str(store), cfg.backend] + (
+                ["resume"] if cfg.resume else []
+            )
+            results.put(me, size, "build", run_worker(args, log))
+            if cfg.baseline:
+                log(f"[{size}] building with the LangChain baseline ...")
+                results.put(
+                    "baseline",
+                    size,
+                    "build",
+                    run_worker([str(BASELINE), "build", size, str(base_store)], log),
+                )
+        if "lexical" in cfg.steps:
+            log(f"[{size}] BM25 side alone ...")
+            results.put(
+                me,
+                size,
+                "lexical",
+                run_worker(["-m", "benchmarks.bench.workers", "lexical", size, str(cfg.questions)], log),
+            )
+        if "add" in cfg.steps and size != "seeds":
+            log(f"[{size}] adding then removing {ADD_ARTICLES} articles ...")
+            results.put(
+                me,
+                size,
+                "add",
+                run_worker(["-m", "benchmarks.bench.workers", "add", size, str(store), cfg.backend], log),
+            )
+        if "query" in cfg.steps:
+            log(f"[{size}] {cfg.questions} questions ...")
+            args = ["-m", "benchmarks.bench.workers", "query", str(store), cfg.backend, str(cfg.questions)]
+            results.put(me, size, "query", run_worker(args, log))
+            if cfg.baseline and (base_store / "index.faiss").is_file():
+                args = [str(BASELINE), "query", str(base_store), str(cfg.questions)]
+                results.put("baseline", size, "query", run_worker(args, log))
+        if "cold" in cfg.steps:
+            log(f"[{size}] cold start ...")
+            env_backend = ["env", f"RAG_BACKEND={cfg.backend}"]
+            cmd = env_backend + [
+                sys.executable,
+                "-m",
+                "rag",
+                "ask",
+                "--store",
+                str(store),
+                "--json",
+                question,
+            ]
+            results.put(me, size, "cold", cold_start(cmd))
+            if cfg.baseline and (base_store / "index.faiss").is_file():
+                cmd = [sys.executable, str(BASELINE), "ask", str(base_store), question]
+                results.put("baseline", size, "cold", cold_start(cmd))
+    return results
