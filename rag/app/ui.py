@@ -11,6 +11,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,67 +36,12 @@ INTERNAL_ERROR = "Đã có lỗi khi trả lời câu hỏi này. Hãy thử l�
 EXAMPLES_FILE = Path("eval") / "seeds.jsonl"
 EXAMPLES_SHOWN = 4
 
-CSS = """
-.gradio-container { max-width: 1400px !important; margin: 0 auto; }
-.rv-header h1 { font-size: 1.6rem; margin: 0 0 .25rem 0; }
-.rv-header p { margin: .15rem 0; color: var(--body-text-color-subdued); }
-.rv-header .rv-facts { font-size: .92rem; }
-.rv-header code { font-size: .85em; }
-#rv-chat .message-content { font-family: var(--font); line-height: 1.55; }
-#rv-chat .rv-cite { font-weight: 600; color: var(--color-accent); white-space: nowrap; }
-#rv-chat .rv-hint { display: block; margin-top: .4rem; }
-#rv-chat .rv-meta { display: block; margin-top: .5rem; font-size: .8rem;
-  color: var(--body-text-color-subdued); }
-#rv-chat .rv-warn { display: block; margin-top: .4rem; font-size: .9rem; color: #b45309; }
-#rv-chat .rv-abstain { font-weight: 600; }
-#rv-examples { gap: .4rem; flex-wrap: wrap; }
-#rv-examples button { flex: 0 1 auto !important; min-width: 0 !important; white-space: normal;
-  text-align: left; font-weight: 400; }
-.rv-examples-label p { margin: .3rem 0 0 0; font-size: .9rem; color: var(--body-text-color-subdued); }
-.rv-notice { margin: .25rem 0; padding: .5rem .75rem; border-radius: 8px; background: #fef3c7;
-  color: #78350f; border: 1px solid #f59e0b; font-size: .95rem; }
-.rv-sources h2 { font-size: 1.1rem; margin: .2rem 0 .6rem 0; display: flex; align-items: baseline;
-  justify-content: space-between; gap: .5rem; }
-.rv-sources h3.rv-all { font-size: 1rem; margin: 1rem 0 .5rem 0; }
-.rv-took { font-size: .8rem; font-weight: 400; color: var(--body-text-color-subdued); white-space: nowrap; }
-.rv-empty p, .rv-abstain-note { color: var(--body-text-color-subdued); }
-.rv-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: .7rem .85rem;
-  margin-bottom: .75rem; background: var(--background-fill-primary); }
-.rv-card-head { display: flex; gap: .5rem; align-items: baseline; }
-.rv-badge { font-weight: 700; color: var(--color-accent); }
-.rv-rank { font-weight: 600; color: var(--body-text-color-subdued); }
-.rv-title { font-weight: 600; line-height: 1.35; }
-.rv-tag { margin-left: auto; font-size: .75rem; padding: 0 .4rem; border-radius: 6px; white-space: nowrap;
-  background: var(--color-accent-soft); }
-.rv-meta-line, .rv-scores { font-size: .8rem; color: var(--body-text-color-subdued);
-  margin: .2rem 0 .4rem 0; }
-.rv-path { font-size: .75rem; }
-.rv-passage { white-space: pre-wrap; line-height: 1.55; font-size: .92rem; }
-.rv-hit .rv-passage { max-height: 9.5em; overflow: auto; }
-.rv-sources mark { background: #fde68a; color: #1f2937; padding: .05em .1em; border-radius: 3px; }
-.rv-article { margin-top: .5rem; }
-.rv-article summary { cursor: pointer; color: var(--color-accent); font-size: .9rem; }
-.rv-article-head { display: flex; justify-content: space-between; gap: .5rem; margin: .4rem 0; }
-.rv-article-body { position: relative; white-space: pre-wrap; line-height: 1.55; font-size: .9rem;
-  max-height: 26rem; overflow: auto; padding: .5rem .7rem; border-radius: 8px;
-  background: var(--background-fill-secondary); }
-@media (min-width: 1024px) {
-  /* beside the chat: about as tall as it, scrolling on its own */
-  .rv-sources { max-height: 47rem; overflow-y: auto; padding-right: .35rem; }
-}
-.rv-in-passage { background: rgba(253, 230, 138, .28); }
-"""
+# The page's style and script are files of the package (rag/app/static/), read once.
+STATIC = resources.files(__package__) / "static"
+CSS = (STATIC / "chat.css").read_text(encoding="utf-8")
+SOURCES_JS = (STATIC / "sources.js").read_text(encoding="utf-8")
 
-# When "Xem toàn bài" is opened, scroll the article to the quoted sentence.
-SOURCES_JS = """
-element.addEventListener('toggle', (event) => {
-  const details = event.target;
-  if (!(details instanceof HTMLDetailsElement) || !details.open) return;
-  const body = details.querySelector('.rv-article-body');
-  const target = body && (body.querySelector('mark') || body.querySelector('.rv-in-passage'));
-  if (target) body.scrollTop = Math.max(0, target.offsetTop - 48);
-}, true);
-"""
+
 
 THEME = gr.themes.Soft(
     primary_hue="teal",
