@@ -4,7 +4,7 @@
 The VietNews split stops at ~80k chunks, so larger sizes use synthetic unit vectors clustered like
 sentence embeddings (384 dimensions, e5-small's). Per size: build seconds, index bytes per chunk,
 single-query search latency (one thread, as `Store.load` sets it) and recall@10 against exact.
-Index parameters are the engine's own (`rag.store.dense.ivf_params`, `_dense_index`).
+Index parameters are the engine's own (`rag.store.dense.build`).
 
     python benchmarks/dense_scaling.py 100000 300000 1000000
 """
@@ -22,7 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench.workers import search_ms  # noqa: E402
-from rag.store.dense import DenseSettings, _dense_index  # noqa: E402
+from rag.store import dense  # noqa: E402
+from rag.store.dense import DenseSettings  # noqa: E402
 
 DIM = 384
 KINDS = ("flat", "ivf", "hnsw")
@@ -37,8 +38,8 @@ def clustered(n: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndarr
     return out
 
 
-def index_bytes(index: faiss.Index) -> int:
-    return len(faiss.serialize_index(index))
+def index_bytes(index) -> int:
+    return len(faiss.serialize_index(index.index))
 
 
 def main(argv: list[str]) -> int:
@@ -52,7 +53,8 @@ def main(argv: list[str]) -> int:
         row: dict = {"chunks": n}
         for kind in KINDS:
             t = time.perf_counter()
-            index, entry = _dense_index(vectors, DenseSettings(kind=kind))
+            index = dense.build(vectors, DenseSettings(kind=kind))
+            entry = index.entry
             build_s = time.perf_counter() - t
             faiss.omp_set_num_threads(1)
             row[kind] = {

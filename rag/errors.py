@@ -17,3 +17,7 @@ class OutdatedStoreError(StoreError):
 
 class QuestionError(RagError):
     """A question that cannot be asked; the message is for the person who typed it."""
+
+
+class ConfigError(RagError):
+    """A setting (an RAG_* variable, or a value passed in code) that cannot be used."""

@@ -17,8 +17,11 @@ from rag.lexical.bm25 import LexicalIndex, view_terms
 from rag.lexical.diacritics import DiacriticRestorer
 from rag.models import load_embedder
 from rag.schema import Article
+from rag.store import dense
 from rag.store.builder import build_store
-from rag.store.dense import DenseSettings, _dense_index, hnsw_ef_search, ivf_params
+from rag.store.dense import DenseSettings
+from rag.store.dense.hnsw import ef_search as hnsw_ef_search
+from rag.store.dense.ivf import params_for as ivf_params
 from rag.store.store import Store
 from rag.text.normalise import tokens
 
@@ -47,23 +50,25 @@ def recall_at_10(index: faiss.Index, vectors: np.ndarray, queries: np.ndarray) -
 def test_ivf_recall_at_10_against_exact_search():
     vectors = clustered(20_000)
     queries = clustered(200, seed=1)
-    index, entry = _dense_index(vectors, DenseSettings(kind="ivf"))
+    index = dense.build(vectors, DenseSettings(kind="ivf"))
+    entry = index.entry
     assert entry["type"] == "ivf" and entry["vectors"] == "float16"
-    assert entry["nlist"] == ivf_params(20_000)["nlist"] and index.nprobe == entry["nprobe"]
+    assert entry["nlist"] == ivf_params(20_000)["nlist"] and index.index.nprobe == entry["nprobe"]
     assert recall_at_10(index, vectors, queries) >= 0.98
     # the index really is approximate: one list scanned loses neighbours
-    index.nprobe = 1
+    index.index.nprobe = 1
     assert recall_at_10(index, vectors, queries) < 0.98
 
 
 def test_hnsw_recall_at_10_against_exact_search():
     vectors = clustered(20_000)
     queries = clustered(200, seed=1)
-    index, entry = _dense_index(vectors, DenseSettings(kind="hnsw"))
+    index = dense.build(vectors, DenseSettings(kind="hnsw"))
+    entry = index.entry
     assert entry["type"] == "hnsw" and entry["vectors"] == "float16"
-    assert entry["ef_search"] == index.hnsw.efSearch == hnsw_ef_search(20_000)
+    assert entry["ef_search"] == index.index.hnsw.efSearch == hnsw_ef_search(20_000)
     assert recall_at_10(index, vectors, queries) >= 0.98
-    index.hnsw.efSearch = 1  # the index really is approximate
+    index.index.hnsw.efSearch = 1  # the index really is approximate
     assert recall_at_10(index, vectors, queries) < 0.98
 
 
@@ -186,13 +191,13 @@ def test_ivf_store_records_parameters_and_reuses_centroids(tmp_path, seeds):
     first = Store.load(store_dir)
     entry = first.manifest["dense_index"]
     assert entry["type"] == "ivf" and {"nlist", "nprobe", "trained_on"} <= set(entry)
-    assert faiss.extract_index_ivf(first.dense).nprobe == entry["nprobe"]
-    centroids = faiss.extract_index_ivf(first.dense).quantizer.reconstruct_n(0, entry["nlist"])
+    assert faiss.extract_index_ivf(first.dense.index).nprobe == entry["nprobe"]
+    centroids = faiss.extract_index_ivf(first.dense.index).quantizer.reconstruct_n(0, entry["nlist"])
 
     build_store(seeds, store_dir, embedder, settings, dense=ivf)
     second = Store.load(store_dir)
     assert second.manifest["dense_index"]["trained_on"] == entry["trained_on"]
-    again = faiss.extract_index_ivf(second.dense).quantizer.reconstruct_n(0, entry["nlist"])
+    again = faiss.extract_index_ivf(second.dense.index).quantizer.reconstruct_n(0, entry["nlist"])
     assert np.array_equal(centroids, again)
     q = embedder.encode_queries(["An Khê tiếp nhận bao nhiêu đơn?"])
     exact = faiss.IndexFlatIP(q.shape[1])
@@ -208,11 +213,11 @@ def test_hnsw_store_extends_its_graph_on_additions_and_rebuilds_on_removals(tmp_
     build_store(seeds[:-1], store_dir, embedder, settings, dense=hnsw)
     first = Store.load(store_dir)
     assert first.manifest["dense_index"]["type"] == "hnsw"
-    assert faiss.downcast_index(first.dense).hnsw.efSearch == hnsw_ef_search(first.dense.ntotal)
+    assert faiss.downcast_index(first.dense.index).hnsw.efSearch == hnsw_ef_search(first.dense.ntotal)
     build_store(seeds, store_dir, embedder, settings, dense=hnsw)  # an addition: the graph is extended
     grown = Store.load(store_dir)
-    levels_before = faiss.vector_to_array(faiss.downcast_index(first.dense).hnsw.levels)
-    levels_after = faiss.vector_to_array(faiss.downcast_index(grown.dense).hnsw.levels)
+    levels_before = faiss.vector_to_array(faiss.downcast_index(first.dense.index).hnsw.levels)
+    levels_after = faiss.vector_to_array(faiss.downcast_index(grown.dense.index).hnsw.levels)
     assert np.array_equal(levels_after[: len(levels_before)], levels_before)  # old nodes kept as they were
     build_store(seeds[1:], store_dir, embedder, settings, dense=hnsw)  # a removal: rebuilt, rows shift
     shrunk = Store.load(store_dir)

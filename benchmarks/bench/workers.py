@@ -162,13 +162,15 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     _, truth = exact.search(qv, 10)
     out["recall_at_10"] = {"store": _recall(pipeline.store.dense, qv, truth)}
     if len(vectors) >= 2000:  # what the approximate indexes would give on these vectors and questions
-        from rag.store.dense import DenseSettings, _dense_index
+        from rag.store import dense
+        from rag.store.dense import DenseSettings
 
         for kind, knob, values in (
             ("hnsw", "efSearch", (128, 256, 512, 768, 1024)),
             ("ivf", "nprobe", (16, 32, 48, 64)),
         ):
-            index, entry = _dense_index(vectors, DenseSettings(kind=kind))
+            index = dense.build(vectors, DenseSettings(kind=kind))
+            entry = index.entry
             faiss.omp_set_num_threads(1)
             out[kind] = {**entry, "recall_at_10": _recall(index, qv, truth), "ms": search_ms(index, qv)}
             sweep = {}
@@ -176,9 +178,9 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
                 if kind == "ivf" and value > entry["nlist"]:
                     continue
                 if kind == "ivf":
-                    index.nprobe = value
+                    index.index.nprobe = value
                 else:
-                    index.hnsw.efSearch = value
+                    index.index.hnsw.efSearch = value
                 sweep[value] = _recall(index, qv, truth)
             out[kind][f"recall_by_{knob}"] = sweep
     return out

@@ -42,7 +42,6 @@ CSS = (STATIC / "chat.css").read_text(encoding="utf-8")
 SOURCES_JS = (STATIC / "sources.js").read_text(encoding="utf-8")
 
 
-
 THEME = gr.themes.Soft(
     primary_hue="teal",
     neutral_hue="slate",

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from ..chunking import Chunker, ChunkSettings, index_text
@@ -25,7 +24,8 @@ from ..lexical.diacritics import DiacriticRestorer
 from ..models.base import Embedder, same_vectors
 from ..schema import Article, Chunk
 from ..text.normalise import tokens
-from .dense import DenseSettings, _dense_index
+from . import dense as dense_kinds
+from .dense import DenseSettings
 from .layout import (
     CURRENT,
     _build_lock,
@@ -277,8 +277,8 @@ def _write_generation(
     table = np.array([(position[c.article_id], c.index, c.start, c.end) for c in chunks], dtype=np.int64)
     np.save(tmp / "chunks.npy", table.reshape(-1, 4))
     np.save(tmp / "vectors.npy", vectors)  # float16: the source for reuse; search uses dense.faiss
-    index, dense_entry = _dense_index(vectors, dense, prev, appended_from)
-    faiss.write_index(index, str(tmp / "dense.faiss"))
+    index = dense_kinds.build(vectors, dense, prev.dense if prev is not None else None, appended_from)
+    index.save(tmp / "dense.faiss")
     lexical.save(tmp / "lexical")
     restorer.save(tmp / RESTORER)
     manifest = {
@@ -290,7 +290,7 @@ def _write_generation(
             "dim": embedder.dim,
         },
         "chunking": settings.to_dict(),
-        "dense_index": dense_entry,
+        "dense_index": index.entry,
         "lexical": LEXICAL_SETTINGS,
         "articles": {a.id: {"hash": a.content_hash, "path": a.path} for a in articles},
         "chunks": len(chunks),

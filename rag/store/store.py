@@ -15,7 +15,8 @@ from ..lexical.bm25 import is_current as lexical_is_current
 from ..lexical.diacritics import DiacriticRestorer
 from ..models.base import same_vectors
 from ..schema import Article, Chunk
-from .dense import _configure
+from . import dense as dense_kinds
+from .dense.base import DenseIndex
 from .layout import current_generation
 
 FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts; version 1 still reads
@@ -34,7 +35,7 @@ class Store:
         articles: list[Article],
         chunks: list[Chunk],
         vectors: np.ndarray,
-        dense: faiss.Index,
+        dense: DenseIndex,
         lexical: LexicalIndex | None,  # None only for an older keyword index loaded to be rebuilt
     ):
         self.folder = folder
@@ -87,8 +88,7 @@ class Store:
                 for a, i, s, e in table.tolist()
             ]
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-            dense = faiss.read_index(str(folder / "dense.faiss"))
-            _configure(dense, manifest.get("dense_index", {}))
+            dense = dense_kinds.load(folder / "dense.faiss", manifest.get("dense_index", {}))
             current_kind = lexical_is_current(manifest)
             if strict and not current_kind:
                 raise OutdatedStoreError(
@@ -111,7 +111,7 @@ class Store:
                 "run `rag index --rebuild`"
             )
         # One query at a time gains nothing from OpenMP threads, and on busy cores their spin-waits
-        # made a flat search ~6x slower (measured); builds switch threads back on (`_build_threads`).
+        # made a flat search ~6x slower (measured); builds switch threads back on (`build_threads`).
         faiss.omp_set_num_threads(1)
         return cls(folder, manifest, articles, chunks, vectors, dense, lexical)
 
