@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.eval.metrics import score_one, summarise  # noqa: E402
 from rag.eval.questions import read_squad, split_of  # noqa: E402
-from rag.eval.runner import _squad_store  # noqa: E402
+from rag.eval.runner import eval_store_dir  # noqa: E402
 from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS  # noqa: E402
 from rag.lexical.bm25 import LexicalIndex  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
@@ -131,8 +131,8 @@ def main() -> int:
     articles, items = read_squad(args.file)
     if args.split != "all":
         items = [it for it in items if split_of(it.group) == args.split]
-    store_dir = _squad_store(args.file, settings.backend)
-    embedder = load_embedder(settings.model, settings.backend)
+    store_dir = eval_store_dir(args.file, settings)
+    embedder = load_embedder(settings)
     build_store(articles, store_dir, embedder, settings.chunking)
     store = Store.load(store_dir)
     tokenised = [tokens(t) for t in store.index_texts]

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from rag.config import Settings  # noqa: E402
 from rag.eval.metrics import contains_answer  # noqa: E402
 from rag.eval.questions import read_squad, split_of  # noqa: E402
-from rag.eval.runner import _squad_store  # noqa: E402
+from rag.eval.runner import eval_store_dir  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.query.analyse import read_query  # noqa: E402
@@ -52,8 +52,8 @@ def main() -> int:
     settings = Settings()
     never = replace(AnswerSettings(), min_support=0.0, number_gate=False)  # see every signal
     articles, items = read_squad(args.file)
-    store_dir = _squad_store(args.file, settings.backend)
-    embedder = load_embedder(settings.model, settings.backend)
+    store_dir = eval_store_dir(args.file, settings)
+    embedder = load_embedder(settings)
     build_store(articles, store_dir, embedder, settings.chunking)
     own = Pipeline(settings.with_(store_dir=store_dir), Store.load(store_dir), embedder, answering=never)
     seeds = Pipeline(settings.with_(store_dir=args.seeds_store), Store.load(args.seeds_store), embedder,

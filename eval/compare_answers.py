@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.config import Settings  # noqa: E402
 from rag.eval.questions import read_jsonl, read_squad  # noqa: E402
-from rag.eval.runner import _squad_store  # noqa: E402
+from rag.eval.runner import eval_store_dir  # noqa: E402
 from rag.models import load_embedder  # noqa: E402
 from rag.pipeline import Pipeline, build_index  # noqa: E402
 from rag.store.builder import build_store  # noqa: E402
@@ -45,7 +45,7 @@ def ask_all(pipeline: Pipeline, name: str, questions: list[str], out) -> int:
 
 def run(out_path: Path, xquad: Path, limit: int | None) -> int:
     settings = Settings()
-    embedder = load_embedder(settings.model, settings.backend)
+    embedder = load_embedder(settings)
     with out_path.open("w", encoding="utf-8") as out, tempfile.TemporaryDirectory() as tmp:
         seeds = settings.with_(store_dir=Path(tmp) / "store")
         build_index(seeds, embedder=embedder, show_progress=False, log=lambda _m: None)
@@ -57,7 +57,7 @@ def run(out_path: Path, xquad: Path, limit: int | None) -> int:
             print(f"{xquad} not found: XQuAD-vi skipped", file=sys.stderr)
             return 0
         articles, qs = read_squad(xquad)
-        store_dir = _squad_store(xquad, settings.backend)
+        store_dir = eval_store_dir(xquad, settings)
         build_store(articles, store_dir, embedder, settings.chunking)
         pipeline = Pipeline(settings.with_(store_dir=store_dir), Store.load(store_dir), embedder)
         n = ask_all(pipeline, "xquad", [it.question for it in qs][:limit], out)

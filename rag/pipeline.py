@@ -19,6 +19,7 @@ from .query.extract import Answerer, AnswerSettings
 from .query.retrieve import RetrievalSettings, Retriever
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
+from .store.dense import DenseSettings
 from .store.layout import store_exists
 from .store.store import Store
 
@@ -52,7 +53,7 @@ def build_index(
         log(f"warning: {p}")
     if not articles:
         raise RagError(f"no articles in {seeds}: add .txt, .md or .jsonl files, then run `rag index`")
-    embedder = embedder or load_embedder(settings.model, settings.backend)
+    embedder = embedder or load_embedder(settings)
 
     def progress(total: int, n_articles: int):
         bar = tqdm(
@@ -71,7 +72,13 @@ def build_index(
         return tick
 
     report = build_store(
-        articles, settings.store, embedder, settings.chunking, rebuild=rebuild, progress=progress
+        articles,
+        settings.store,
+        embedder,
+        settings.chunking,
+        rebuild=rebuild,
+        progress=progress,
+        dense=DenseSettings(settings.dense_index),
     )
     return IndexResult(report, problems)
 
@@ -129,12 +136,12 @@ class Pipeline:
         else:
             log(f"no index in {settings.store} yet: building it from {settings.seeds} ...")
         if store is None:
-            embedder = load_embedder(settings.model, settings.backend)
+            embedder = load_embedder(settings)
             result = build_index(settings, embedder=embedder, show_progress=show_progress, log=log)
             log(result.report.summary())
             store = Store.load(settings.store)
         store.check_model(settings.model, settings.backend)
-        embedder = embedder or load_embedder(settings.model, settings.backend)
+        embedder = embedder or load_embedder(settings)
         return cls(settings, store, embedder)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:

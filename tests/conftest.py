@@ -59,7 +59,7 @@ class HashEmbedder(Embedder):
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     s = Settings()
-    return load_embedder(s.model, s.backend)
+    return load_embedder(s)
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +67,10 @@ def model_tokenizer():
     """The converted model's own tokenizer.json, whatever backend runs it."""
     from tokenizers import Tokenizer
 
-    from rag.config import cache_dir
+    from rag.config import Settings
     from rag.models.e5convert import ensure_model_folder
 
-    return Tokenizer.from_file(str(ensure_model_folder(cache_dir()) / "tokenizer.json"))
+    return Tokenizer.from_file(str(ensure_model_folder(Settings().cache_dir) / "tokenizer.json"))
 
 
 @pytest.fixture(scope="session")

@@ -217,3 +217,47 @@ def test_missing_damaged_or_foreign_store(tmp_path, cli_store):
     manifest_path.write_text(json.dumps(manifest))
     msg = one_line_error(run_cli("ask", "--store", str(foreign), "câu hỏi"))
     assert "multilingual-e5-large" in msg and "rag index --rebuild" in msg
+
+
+# --- settings from the environment: a bad value is one line naming the variable and what it accepts ----
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("RAG_THREADS", "abc", "whole number of 0 or more"),
+        ("RAG_THREADS", "-1", "whole number of 0 or more"),
+        ("RAG_EMBED_WORKERS", "0", "whole number of 1 or more"),
+        ("RAG_BACKEND", "nope", "choose onnx-int8, onnx or torch"),
+        ("RAG_DENSE_INDEX", "nope", "choose auto, flat, hnsw or ivf"),
+        ("RAG_SPIN", "yes", "choose 0 or 1"),
+        ("RAG_CACHE_DIR", "{file}/cache", "is not a folder"),
+        ("RAG_HOME", "{tmp}/nowhere", "no such folder"),
+        ("RAG_BENCH_CORPUS", "{tmp}/nowhere.jsonl.gz", "no such file"),
+    ],
+)
+@pytest.mark.parametrize("command", [["ask", "An Khê tiếp nhận bao nhiêu đơn?"], ["index"]])
+def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path, variable, value, says, command):
+    (tmp_path / "file").write_text("not a folder")
+    value = value.format(file=tmp_path / "file", tmp=tmp_path)
+    msg = one_line_error(run_cli(*command, env={variable: value}))
+    assert msg.startswith(f"rag: error: {variable}={value!r}: ") and says in msg
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_an_unwritable_cache_folder_is_one_line(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    msg = one_line_error(run_cli("ask", "x", env={"RAG_CACHE_DIR": str(locked / "cache")}))
+    assert "RAG_CACHE_DIR" in msg and "cannot be written" in msg
+
+
+def test_settings_from_the_environment_are_used(tmp_path):
+    """RAG_DENSE_INDEX and RAG_EMBED_WORKERS reach the build: the store is an HNSW one."""
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    env = {"RAG_HOME": str(tmp_path), "RAG_DENSE_INDEX": "hnsw", "RAG_EMBED_WORKERS": "1", "RAG_THREADS": "0"}
+    proc = run_cli("index", "--quiet", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert Store.load(tmp_path / "vectorstore").manifest["dense_index"]["type"] == "hnsw"
+    proc = run_cli("ask", "--json", "An Khê tiếp nhận bao nhiêu đơn?", env=env)
+    assert proc.returncode == 0 and "2.054 đơn" in json.loads(proc.stdout)["answer"]

@@ -85,3 +85,18 @@ def test_info_says_what_the_bot_knows(pipeline):
     assert info["articles"] == 5
     assert info["publishers"] == ["BHG", "bacgiang.gov.vn", "baoangiang.com.vn"]
     assert info["model"] == pipeline.embedder.model and info["built_at"]
+
+
+def test_settings_given_in_code_are_checked_like_the_environment(monkeypatch):
+    from rag.config import Settings
+    from rag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="threads -1.*whole number of 0 or more"):
+        Settings(threads=-1)
+    with pytest.raises(ConfigError, match="backend 'tensorflow'.*choose onnx-int8, onnx or torch"):
+        Settings().with_(backend="tensorflow")
+    monkeypatch.setenv("RAG_DENSE_INDEX", "ivf")
+    monkeypatch.setenv("RAG_THREADS", "")  # empty: unset
+    s = Settings()
+    assert (s.dense_index, s.threads) == ("ivf", 1)
+    assert Settings(dense_index="flat").dense_index == "flat"  # code wins over the environment

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from itertools import islice
 from pathlib import Path
 
-from rag.config import Settings, project_root
+from rag.config import Settings
 from rag.errors import RagError
 from rag.schema import Article
 
@@ -18,16 +17,16 @@ ADD_ARTICLES = 100
 
 def corpus_path() -> Path:
     """The VietNews test split, read in place (it must never be copied into the project)."""
-    env = os.environ.get("RAG_BENCH_CORPUS")
-    path = Path(env) if env else project_root().parent / "shared" / "data" / "vietnews" / "test.jsonl.gz"
+    settings = Settings()
+    path = settings.bench_corpus or settings.root.parent / "shared" / "data" / "vietnews" / "test.jsonl.gz"
     if not path.is_file():
         raise RagError(f"benchmark corpus {path} not found: set RAG_BENCH_CORPUS to VietNews' test.jsonl.gz")
     return path
 
 
 def questions_path() -> Path | None:
-    env = os.environ.get("RAG_BENCH_QUESTIONS")
-    path = Path(env) if env else project_root().parent / "shared" / "data" / "xquad-vi" / "xquad.vi.json"
+    settings = Settings()
+    path = settings.bench_questions or settings.root.parent / "shared" / "data" / "xquad-vi" / "xquad.vi.json"
     return path if path.is_file() else None
 
 

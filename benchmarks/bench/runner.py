@@ -11,11 +11,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.config import cache_dir, project_root
+from rag.config import Settings
 from rag.errors import RagError
 
 from .corpus import ADD_ARTICLES, bench_questions
 
+CHECKOUT = Path(__file__).resolve().parents[2]  # where the workers import rag and benchmarks from
 BASELINE = Path("benchmarks") / "baseline_langchain.py"
 
 
@@ -25,7 +26,7 @@ class BenchConfig:
     backend: str = "onnx-int8"
     baseline: bool = True
     questions: int = 100
-    work: Path = field(default_factory=lambda: cache_dir() / "bench")
+    work: Path = field(default_factory=lambda: Settings().cache_dir / "bench")
     steps: list[str] = field(default_factory=lambda: ["build", "add", "query", "cold"])
     embed_backends: list[str] = field(default_factory=list)
     embed_chunks: int = 192
@@ -38,7 +39,7 @@ def _python() -> list[str]:
 
 def _env() -> dict:
     env = dict(os.environ)
-    root = str(project_root())
+    root = str(CHECKOUT)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     return env
@@ -47,7 +48,7 @@ def _env() -> dict:
 def run_worker(args: list[str], log) -> dict:
     """Run one worker process; its last stdout line is its JSON result."""
     proc = subprocess.run(
-        _python() + args, stdout=subprocess.PIPE, text=True, env=_env(), cwd=project_root(), check=False
+        _python() + args, stdout=subprocess.PIPE, text=True, env=_env(), cwd=CHECKOUT, check=False
     )
     if proc.returncode != 0:
         raise RagError(f"benchmark step {' '.join(args[:4])} failed (exit {proc.returncode}; see above)")
@@ -59,9 +60,7 @@ def cold_start(cmd: list[str], runs: int = 3) -> dict:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, env=_env(), cwd=project_root(), check=False
-        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), cwd=CHECKOUT, check=False)
         times.append(time.perf_counter() - t)
         if proc.returncode != 0:
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]

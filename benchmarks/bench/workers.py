@@ -39,7 +39,7 @@ def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> 
     started = time.perf_counter()
     articles = load_articles(size)
     ingest_s = time.perf_counter() - started
-    embedder = load_embedder(Settings().model, backend)
+    embedder = load_embedder(backend=backend)
     load_s = time.perf_counter() - started - ingest_s
     report = build_store(
         articles, store, embedder, Settings().chunking, rebuild=not resume, progress=_progress
@@ -105,7 +105,7 @@ def worker_add(size: str, store: Path, backend: str) -> dict:
         Article(**{**a.to_dict(), "id": f"{a.id}-bis", "path": f"{a.path}-bis", "title": f"{a.title} (bis)"})
         for a in articles[:ADD_ARTICLES]
     ]
-    embedder = load_embedder(Settings().model, backend)
+    embedder = load_embedder(backend=backend)
     out: dict = {"articles": len(articles)}
     for step, batch in (("add", articles + extra), ("remove", articles)):
         report = build_store(batch, store, embedder, Settings().chunking)
@@ -224,7 +224,7 @@ def worker_embed(backends: list[str], n: int) -> dict:
     vecs = {}
     for backend in backends:
         t = time.perf_counter()
-        emb = load_embedder(settings.model, backend)
+        emb = load_embedder(settings, backend=backend)
         load_s = time.perf_counter() - t
         emb.encode_passages(texts[:8])  # warm-up
         t = time.perf_counter()

@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..config import Settings, cache_dir
+from ..config import Settings
 from ..errors import RagError
 from ..text.normalise import fold
 from .metrics import score_one, summarise
@@ -50,10 +50,10 @@ def format_table(title: str, summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _squad_store(path: Path, backend: str) -> Path:
+def eval_store_dir(path: Path, settings: Settings) -> Path:
     """A cached store per question file and backend: a second run reuses its vectors."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return cache_dir() / "eval-stores" / f"{path.stem}-{digest}-{backend}"
+    return settings.cache_dir / "eval-stores" / f"{path.stem}-{digest}-{settings.backend}"
 
 
 def run_eval(
@@ -72,6 +72,7 @@ def run_eval(
     from ..models import load_embedder
     from ..pipeline import Pipeline
     from ..store.builder import build_store
+    from ..store.dense import DenseSettings
     from ..store.store import Store
 
     if not file.is_file():
@@ -93,9 +94,11 @@ def run_eval(
         raise RagError(f"no questions in {file}")
 
     if is_squad and not unanswerable:
-        store_dir = store or _squad_store(file, settings.backend)
-        embedder = load_embedder(settings.model, settings.backend)
-        report = build_store(articles, store_dir, embedder, settings.chunking)
+        store_dir = store or eval_store_dir(file, settings)
+        embedder = load_embedder(settings)
+        report = build_store(
+            articles, store_dir, embedder, settings.chunking, dense=DenseSettings(settings.dense_index)
+        )
         print(f"corpus: {len(articles)} passages of {file.name} -> {report.summary()}", file=sys.stderr)
         pipeline = Pipeline(settings.with_(store_dir=store_dir), Store.load(store_dir), embedder)
         key = "id"

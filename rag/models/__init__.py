@@ -1,26 +1,28 @@
-"""Embedding models: one module per backend behind `Embedder`, chosen by name (RAG_BACKEND)."""
+"""Embedding models: one module per backend behind `Embedder`, chosen by name (Settings.backend,
+RAG_BACKEND). A backend's module is imported only when it is chosen, so this package is light."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING
 
-from ..config import DEFAULT_BACKEND, DEFAULT_MODEL
-from ..errors import RagError
-from .base import Embedder
-from .onnx_embedder import OnnxEmbedder, _onnx_int8
-from .torch_embedder import TorchEmbedder
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .base import Embedder
 
-BACKENDS: dict[str, Callable[..., Embedder]] = {
-    "torch": TorchEmbedder,
-    "onnx": OnnxEmbedder,
-    "onnx-int8": _onnx_int8,
+# name -> (module of this package, class, options)
+BACKENDS: dict[str, tuple[str, str, dict]] = {
+    "onnx-int8": ("onnx_embedder", "OnnxEmbedder", {"int8": True}),
+    "onnx": ("onnx_embedder", "OnnxEmbedder", {}),
+    "torch": ("torch_embedder", "TorchEmbedder", {}),
 }
 
 
-def load_embedder(
-    model: str = DEFAULT_MODEL, backend: str = DEFAULT_BACKEND, cache: Path | None = None
-) -> Embedder:
-    if backend not in BACKENDS:
-        raise RagError(f"unknown embedding backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
-    return BACKENDS[backend](model=model, cache=cache)
+def load_embedder(settings: Settings | None = None, **changes) -> Embedder:
+    """The embedder `settings` names (model, backend, threads ...), with `changes` applied."""
+    from ..config import Settings
+
+    settings = (settings or Settings()).with_(**changes)
+    module, name, options = BACKENDS[settings.backend]
+    cls = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return cls.from_settings(settings, **options)

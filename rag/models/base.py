@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import DEFAULT_MODEL, cache_dir
+from ..config import DEFAULT_MODEL, Settings
 
 Progress = Callable[[int], None]
 
@@ -23,12 +23,16 @@ def resolve_model_path(model: str, cache: Path | None = None) -> str:
     if model == DEFAULT_MODEL:
         from .e5convert import ensure_model_folder
 
-        return str(ensure_model_folder(cache or cache_dir()))
+        return str(ensure_model_folder(cache or Settings().cache_dir))
     return model
 
 
 class Embedder:
     """Base of every backend: normalised float32 rows, one per text."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options) -> Embedder:
+        return cls(settings.model, settings.cache_dir, **options)
 
     model: str
     backend: str

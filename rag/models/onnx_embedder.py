@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import DEFAULT_MODEL, cache_dir
+from ..config import DEFAULT_MODEL, Settings
 from ..errors import RagError
 from .base import Embedder, Progress, resolve_model_path
 
@@ -21,7 +21,16 @@ class OnnxEmbedder(Embedder):
     are tokenised with the model folder's own `tokenizer.json` and e5 prompts, as the torch backend does.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, cache: Path | None = None, *, int8: bool = False):
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        cache: Path | None = None,
+        *,
+        int8: bool = False,
+        threads: int = 1,
+        workers: int | None = None,
+        spin: bool = False,
+    ):
         from .onnx_export import EXPORT_VERSION, ensure_onnx_model
 
         path = resolve_model_path(model, cache)
@@ -29,7 +38,7 @@ class OnnxEmbedder(Embedder):
             raise RagError(
                 f"the onnx backends need a local model folder, {model!r} is not one: use RAG_BACKEND=torch"
             )
-        onnx_file = ensure_onnx_model(Path(path), cache or cache_dir(), int8=int8)
+        onnx_file = ensure_onnx_model(Path(path), cache or Settings().cache_dir, int8=int8)
         folder = onnx_file.parent
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import onnxruntime as ort
@@ -52,16 +61,27 @@ class OnnxEmbedder(Embedder):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # One thread a session run, and as many runs at once as there are cores: measured on 2 cores,
         # 36.7 against 28.7 chunks/s for one run on both (the same vectors), and no slower a question.
-        options.intra_op_num_threads = int(os.environ.get("RAG_THREADS", "1"))
-        self.workers = max(1, int(os.environ.get("RAG_EMBED_WORKERS", str(os.cpu_count() or 1))))
+        options.intra_op_num_threads = threads
+        self.workers = workers or os.cpu_count() or 1
         options.log_severity_level = 3
         # Busy-waiting worker threads steal the cores they wait for when the machine is shared.
-        options.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("RAG_SPIN", "0"))
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         try:
             self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001 - a damaged cache file is reported as one line
             raise RagError(f"cannot load {onnx_file} ({exc}): delete it to export it again") from None
         self.dim = int(self._session.get_outputs()[0].shape[-1])
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options) -> Embedder:
+        return cls(
+            settings.model,
+            settings.cache_dir,
+            threads=settings.threads,
+            workers=settings.embed_workers,
+            spin=settings.spin,
+            **options,
+        )
 
     @property
     def variant(self) -> str:
@@ -96,7 +116,3 @@ def _read_json(path: Path) -> dict:
     import json
 
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def _onnx_int8(model: str = DEFAULT_MODEL, cache: Path | None = None) -> Embedder:
-    return OnnxEmbedder(model, cache, int8=True)

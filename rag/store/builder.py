@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..chunking import Chunker, ChunkSettings, index_text
+from ..config import Settings
 from ..errors import StoreError
 from ..lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from ..lexical.bm25 import LexicalIndex
@@ -151,7 +152,7 @@ def build_store(
                 prev,
                 splits,
                 tick,
-                dense or DenseSettings(),
+                dense or DenseSettings(Settings().dense_index),
                 started,
                 reload=i < len(stops) - 1,
             )
