@@ -153,3 +153,13 @@ def test_dense_search_finds_an_article_by_its_own_words(tmp_path):
     store = Store.load(tmp_path / "s")
     _, rows = store.dense.search(emb.encode_queries(["mô hình dân vận khéo Hà Giang"]), 1)
     assert store.chunks[rows[0][0]].article_id == "a1"
+
+
+def test_one_build_at_a_time(seeds_copy, tmp_path):
+    from rag.errors import RagError
+    from rag.store.layout import build_lock
+
+    store_dir = tmp_path / "store"
+    with build_lock(store_dir), pytest.raises(RagError, match="another `rag index` is building"):
+        build_store(load(seeds_copy), store_dir, HashEmbedder(), SETTINGS)
+    assert build_store(load(seeds_copy), store_dir, HashEmbedder(), SETTINGS).articles == 5  # released

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rag.config import Settings
 from rag.errors import RagError
+from rag.files import write_text
 
 from .corpus import ADD_ARTICLES, bench_questions
 
@@ -81,10 +82,7 @@ class Results:
             **value,
             "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + f".tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.data, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_text(self.path, json.dumps(self.data, indent=1, ensure_ascii=False))
 
     def get(self, system: str, size: str, step: str) -> dict | None:
         return self.data.get(system, {}).get(size, {}).get(step)

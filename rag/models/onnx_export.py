@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
 from ..errors import RagError
+from ..files import atomic_path
 
 EXPORT_VERSION = 2  # bump when the exported graph or its quantisation changes (2: per-channel int8)
 OPSET = 17
@@ -126,32 +126,23 @@ def ensure_onnx_model(model_folder: Path, cache: Path, *, int8: bool) -> Path:
     if target.is_file() and all((folder / name).is_file() for name in COPIED):
         return target
     _check_mean_pooling(model_folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tag = f".tmp-{os.getpid()}"
     for name in COPIED:
         if not (folder / name).is_file():
             src = model_folder / name
             if not src.is_file():
                 raise RagError(f"{src} is missing: the onnx backends need a fast tokenizer file")
-            shutil.copyfile(src, folder / (name + tag))
-            os.replace(folder / (name + tag), folder / name)
+            with atomic_path(folder / name) as tmp:
+                shutil.copyfile(src, tmp)
     fp32 = folder / FP32_FILE
     if not fp32.is_file():
-        tmp = folder / (FP32_FILE + tag)
         try:
-            export_fp32(model_folder, tmp)
-            os.replace(tmp, fp32)
+            with atomic_path(fp32) as tmp:
+                export_fp32(model_folder, tmp)
         except RagError:
             raise
         except Exception as exc:  # noqa: BLE001 - an exporter failure is reported as one line
             raise RagError(f"cannot export {model_folder} to ONNX ({type(exc).__name__}: {exc})") from None
-        finally:
-            tmp.unlink(missing_ok=True)
     if int8 and not target.is_file():
-        tmp = folder / (INT8_FILE + tag)
-        try:
+        with atomic_path(target) as tmp:
             quantize_int8(fp32, tmp)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
     return target

@@ -5,8 +5,6 @@ incremental build embeds and tokenises only new or changed articles.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ import numpy as np
 from ..chunking import Chunker, ChunkSettings, index_text
 from ..config import Settings
 from ..errors import StoreError
+from ..files import atomic_path
 from ..lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from ..lexical.bm25 import LexicalIndex
 from ..lexical.bm25 import is_current as lexical_is_current
@@ -27,15 +26,7 @@ from ..schema import Article, Chunk
 from ..text.normalise import tokens
 from . import dense as dense_kinds
 from .dense import DenseSettings
-from .layout import (
-    CURRENT,
-    _build_lock,
-    _fsync_tree,
-    _sweep_stale,
-    _write_atomic,
-    current_generation,
-    store_exists,
-)
+from .layout import build_lock, new_generation_name, store_exists, sweep, switch
 from .store import FORMAT_VERSION, MANIFEST, RESTORER, Store
 
 CHECKPOINT_CHUNKS = 5_000  # a long build writes a usable generation every this many embedded chunks
@@ -107,8 +98,8 @@ def build_store(
     started = time.perf_counter()
     report = BuildReport(store=store_dir)
     chunker = Chunker(settings)
-    with _build_lock(store_dir):
-        _sweep_stale(store_dir)
+    with build_lock(store_dir):
+        sweep(store_dir)
         prev, reason = (None, "--rebuild asked") if rebuild else _previous(store_dir, embedder, settings)
         report.full_rebuild_reason = reason
         prev_hashes = prev.manifest["articles"] if prev else {}
@@ -267,42 +258,36 @@ def _write_generation(
     prev: Store | None,
     appended_from: int | None = None,
 ) -> None:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    name = f"gen-{stamp}"
-    tmp = store_dir / f".{name}.tmp"
-    tmp.mkdir(parents=True)
-    position = {a.id: i for i, a in enumerate(articles)}
-    with (tmp / "articles.jsonl").open("w", encoding="utf-8") as fh:
-        for a in articles:
-            fh.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
-    table = np.array([(position[c.article_id], c.index, c.start, c.end) for c in chunks], dtype=np.int64)
-    np.save(tmp / "chunks.npy", table.reshape(-1, 4))
-    np.save(tmp / "vectors.npy", vectors)  # float16: the source for reuse; search uses dense.faiss
-    index = dense_kinds.build(vectors, dense, prev.dense if prev is not None else None, appended_from)
-    index.save(tmp / "dense.faiss")
-    lexical.save(tmp / "lexical")
-    restorer.save(tmp / RESTORER)
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "embedding": {
-            "model": embedder.model,
-            "backend": embedder.backend,
-            "variant": embedder.variant,
-            "dim": embedder.dim,
-        },
-        "chunking": settings.to_dict(),
-        "dense_index": index.entry,
-        "lexical": LEXICAL_SETTINGS,
-        "articles": {a.id: {"hash": a.content_hash, "path": a.path} for a in articles},
-        "chunks": len(chunks),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "build_seconds": round(time.perf_counter() - started, 3),
-        "last_build": dict(zip(("added", "changed", "removed"), counts, strict=True)),
-    }
-    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    _fsync_tree(tmp)
-    os.replace(tmp, store_dir / name)
-    old = current_generation(store_dir)
-    _write_atomic(store_dir / CURRENT, name + "\n")  # the switch: one atomic rename
-    if old is not None and old.name != name:
-        shutil.rmtree(old, ignore_errors=True)
+    name = new_generation_name()
+    with atomic_path(store_dir / name) as tmp:
+        tmp.mkdir()
+        position = {a.id: i for i, a in enumerate(articles)}
+        with (tmp / "articles.jsonl").open("w", encoding="utf-8") as fh:
+            for a in articles:
+                fh.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+        table = np.array([(position[c.article_id], c.index, c.start, c.end) for c in chunks], dtype=np.int64)
+        np.save(tmp / "chunks.npy", table.reshape(-1, 4))
+        np.save(tmp / "vectors.npy", vectors)  # float16: the source for reuse; search uses dense.faiss
+        index = dense_kinds.build(vectors, dense, prev.dense if prev is not None else None, appended_from)
+        index.save(tmp / "dense.faiss")
+        lexical.save(tmp / "lexical")
+        restorer.save(tmp / RESTORER)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "embedding": {
+                "model": embedder.model,
+                "backend": embedder.backend,
+                "variant": embedder.variant,
+                "dim": embedder.dim,
+            },
+            "chunking": settings.to_dict(),
+            "dense_index": index.entry,
+            "lexical": LEXICAL_SETTINGS,
+            "articles": {a.id: {"hash": a.content_hash, "path": a.path} for a in articles},
+            "chunks": len(chunks),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - started, 3),
+            "last_build": dict(zip(("added", "changed", "removed"), counts, strict=True)),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    switch(store_dir, name)  # the switch: one atomic rename

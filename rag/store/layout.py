@@ -1,58 +1,51 @@
 """The store folder: `<store>/CURRENT` names the generation folder in use (`gen-...`).
 
 A build writes a whole new generation beside the old one and then replaces CURRENT atomically, so an
-interrupted or failed build leaves the previous store untouched and usable.
+interrupted or failed build leaves the previous store untouched and usable. One build at a time holds
+`<store>/.lock` (filelock: a lock the system drops when its process dies, on POSIX and Windows).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
-import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import filelock
+
 from ..errors import RagError
+from ..files import remove, write_text
 
 CURRENT = "CURRENT"
-
-
-def _write_atomic(path: Path, data: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with path.open("rb") as fh:
-                os.fsync(fh.fileno())
+LOCK = ".lock"
 
 
 @contextlib.contextmanager
-def _build_lock(store_dir: Path) -> Iterator[None]:
+def build_lock(store_dir: Path) -> Iterator[None]:
     store_dir.mkdir(parents=True, exist_ok=True)
-    with (store_dir / ".lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RagError(f"another `rag index` is building {store_dir}; wait for it to finish") from None
-        try:
+    try:
+        with filelock.FileLock(store_dir / LOCK, timeout=0):
             yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    except filelock.Timeout:
+        raise RagError(f"another `rag index` is building {store_dir}; wait for it to finish") from None
+
+
+def new_generation_name() -> str:
+    return f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}"
+
+
+def current_name(store_dir: Path) -> str | None:
+    """What CURRENT says (a generation folder's name), or None without one."""
+    try:
+        name = (store_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
 
 
 def current_generation(store_dir: Path) -> Path | None:
-    pointer = store_dir / CURRENT
-    if not pointer.is_file():
-        return None
-    name = pointer.read_text(encoding="utf-8").strip()
+    name = current_name(store_dir)
     return store_dir / name if name else None
 
 
@@ -60,10 +53,17 @@ def store_exists(store_dir: Path) -> bool:
     return (store_dir / CURRENT).is_file()
 
 
-def _sweep_stale(store_dir: Path) -> None:
+def switch(store_dir: Path, name: str) -> None:
+    """Make generation `name` the current one (one atomic rename), and drop the one it replaces."""
+    old = current_generation(store_dir)
+    write_text(store_dir / CURRENT, name + "\n")
+    if old is not None and old.name != name:
+        remove(old)
+
+
+def sweep(store_dir: Path) -> None:
     """Remove what interrupted builds left behind (never the generation CURRENT names)."""
-    keep = current_generation(store_dir)
+    keep = current_name(store_dir)
     for path in store_dir.iterdir():
-        is_gen = path.name.startswith(("gen-", ".gen-")) and path.is_dir()
-        if is_gen and (keep is None or path.resolve() != keep.resolve()):
-            shutil.rmtree(path, ignore_errors=True)
+        if path.name.startswith(("gen-", ".gen-")) and path.is_dir() and path.name != keep:
+            remove(path)
