@@ -109,8 +109,7 @@ def timing(store_dir: Path, embedder, tokenised, items, settings: Settings) -> t
     """Median seconds per question of the baseline and of the shipped settings, uncached, interleaved
     question by question so that both see the same machine."""
     first = steps()[0]
-    base_store = Store.load(store_dir)
-    base_store.lexical = LexicalIndex.from_tokens(tokenised, **first.lexical)
+    base_store = replace(Store.load(store_dir), lexical=LexicalIndex.from_tokens(tokenised, **first.lexical))
     s = settings.with_(store_dir=store_dir)
     base = Pipeline(s, base_store, embedder, first.retrieval, first.answer)
     shipped = Pipeline(s, Store.load(store_dir), embedder)
@@ -135,14 +134,16 @@ def main() -> int:
     embedder = load_embedder(settings)
     build_store(articles, store_dir, embedder, settings.chunking)
     store = Store.load(store_dir)
-    tokenised = [tokens(t) for t in store.index_texts]
+    tokenised = [tokens(t) for t in store.index_texts()]
     print(f"{args.file.name}, {len(items)} questions ({args.split}), {embedder.model} ({embedder.backend})\n")
     print("| step | R@1 | R@5 | MRR@10 | answer hit | abstained |")
     print("|---|---|---|---|---|---|")
     cached = QueryCache(embedder)
     for step in steps():
-        store.lexical = LexicalIndex.from_tokens(tokenised, **step.lexical)
-        pipeline = Pipeline(settings.with_(store_dir=store_dir), store, cached, step.retrieval, step.answer)
+        # the same generation, searched with this step's keyword index (the store itself is read-only)
+        step_store = replace(store, lexical=LexicalIndex.from_tokens(tokenised, **step.lexical))
+        s = settings.with_(store_dir=store_dir)
+        pipeline = Pipeline(s, step_store, cached, step.retrieval, step.answer)
         outcomes = []
         for it in items:
             asked = fold(it.question) if step.strip else it.question

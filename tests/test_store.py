@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rag.chunking import ChunkSettings
-from rag.errors import StoreError
+from rag.errors import DamagedStoreError, StoreError
 from rag.ingest import read_articles
 from rag.schema import Article
 from rag.store.builder import build_store
@@ -126,7 +126,7 @@ def test_missing_damaged_and_foreign_stores_fail_with_an_actionable_message(seed
     (gen / "manifest.json").write_text(json.dumps(manifest))
 
     (gen / "vectors.npy").write_bytes(b"garbage")
-    with pytest.raises(StoreError, match=r"damaged.*run `rag index --rebuild`"):
+    with pytest.raises(DamagedStoreError, match=r"damaged.*run `rag index --rebuild`"):
         Store.load(store_dir)
     # a damaged store is rebuilt from scratch rather than trusted
     report = build_store(load(seeds_copy), store_dir, HashEmbedder(), SETTINGS)
@@ -134,7 +134,7 @@ def test_missing_damaged_and_foreign_stores_fail_with_an_actionable_message(seed
     Store.load(store_dir)
 
     shutil.rmtree(current_generation(store_dir) / "lexical")
-    with pytest.raises(StoreError, match="damaged"):
+    with pytest.raises(DamagedStoreError, match="damaged"):
         Store.load(store_dir)
 
 
@@ -163,3 +163,31 @@ def test_one_build_at_a_time(seeds_copy, tmp_path):
     with build_lock(store_dir), pytest.raises(RagError, match="another `rag index` is building"):
         build_store(load(seeds_copy), store_dir, HashEmbedder(), SETTINGS)
     assert build_store(load(seeds_copy), store_dir, HashEmbedder(), SETTINGS).articles == 5  # released
+
+
+def test_a_damaged_store_is_damaged_but_a_bug_keeps_its_traceback(seeds_copy, tmp_path, monkeypatch, caplog):
+    import logging
+
+    from rag.errors import InternalError
+    from rag.lexical.bm25 import LexicalIndex
+
+    store_dir = tmp_path / "store"
+    build_store(load(seeds_copy), store_dir, HashEmbedder(), SETTINGS)
+    gen = current_generation(store_dir)
+    good = (gen / "articles.jsonl").read_text()
+    (gen / "articles.jsonl").write_text('{"id": "x", "unknown_field": 1}\n' + good)
+    with pytest.raises(DamagedStoreError, match=r"article record.*run `rag index --rebuild`"):
+        Store.load(store_dir)
+    (gen / "articles.jsonl").write_text(good)
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug in the loader")
+
+    monkeypatch.setattr(LexicalIndex, "load", broken)
+    with caplog.at_level(logging.ERROR, logger="rag.store.store"), pytest.raises(InternalError) as err:
+        Store.load(store_dir)
+    message = str(err.value)
+    assert "bug, not on a damaged index" in message and "a bug in the loader" in message
+    assert "damaged:" not in message and "--rebuild" not in message
+    assert caplog.records and caplog.records[0].exc_info[0] is TypeError  # the traceback is logged
+    assert isinstance(err.value.__cause__, TypeError)

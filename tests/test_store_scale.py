@@ -147,13 +147,13 @@ def test_removing_and_changing_articles_keeps_parts_consistent(tmp_path, seeds):
     store = Store.load(store_dir)
     assert report.embedded_chunks == len(store.article_chunks(changed.id))
     assert len(store.chunks) == len(store.vectors) == store.dense.ntotal == store.lexical.size
-    fresh = LexicalIndex.build(store.index_texts)
+    fresh = LexicalIndex.build(store.index_texts())
     for view in ("accented", "folded"):
         # terms of removed chunks are gone
         assert store.lexical.vocabulary_size(view) == fresh.vocabulary_size(view)
         syllables = tokens("Khê khe cập nhật")
         assert np.allclose(store.lexical.scores(syllables, view), fresh.scores(syllables, view), atol=1e-5)
-    rebuilt = DiacriticRestorer.from_tokens([tokens(t) for t in store.index_texts])
+    rebuilt = DiacriticRestorer.from_tokens([tokens(t) for t in store.index_texts()])
     assert store.restorer.same_counts(rebuilt)
 
 
@@ -174,12 +174,21 @@ def test_checkpointed_build_writes_usable_partial_generations_and_resumes(tmp_pa
     assert report.embedded_chunks == report.chunks
     # partial generations held a growing prefix of the articles, each one loadable
     assert generations and max(generations) < len(seeds) and generations == sorted(generations)
-    # a run that stopped after a checkpoint resumes: only the rest is embedded
-    build_store(seeds[:2], tmp_path / "resume", embedder, settings)
-    resumed = build_store(seeds, tmp_path / "resume", embedder, settings)
-    assert resumed.embedded_chunks == resumed.chunks - len(
-        Store.load(tmp_path / "resume").article_chunks(seeds[0].id)
-    ) - len(Store.load(tmp_path / "resume").article_chunks(seeds[1].id))
+    # a build interrupted after its first checkpoint resumes from it: only the rest is embedded
+    resume_dir = tmp_path / "resume"
+    with pytest.raises(KeyboardInterrupt):
+        build_store(seeds, resume_dir, HashEmbedder(fail_after=20), settings, checkpoint_chunks=10)
+    partial = Store.load(resume_dir)
+    assert 0 < len(partial.articles) < len(seeds)
+    rest = HashEmbedder()
+    resumed = build_store(seeds, resume_dir, rest, settings, checkpoint_chunks=10)
+    assert resumed.full_rebuild_reason is None
+    assert resumed.added == [a.id for a in seeds if a.id not in partial.articles]
+    assert rest.embedded == resumed.embedded_chunks == resumed.chunks - len(partial.chunks) > 0
+    # and it ends as the uninterrupted build did
+    whole, again = Store.load(store_dir), Store.load(resume_dir)
+    assert [c.id for c in again.chunks] == [c.id for c in whole.chunks]
+    assert np.array_equal(np.asarray(again.vectors), np.asarray(whole.vectors))
 
 
 def test_ivf_store_records_parameters_and_reuses_centroids(tmp_path, seeds):

@@ -1,62 +1,86 @@
-"""One generation of the store, loaded: articles, chunks, vectors, FAISS and BM25, with its manifest."""
+"""One generation of the store, loaded whole and read-only: articles, chunks, vectors, the dense index,
+BM25 and the diacritics model, with its manifest.
+
+Everything is read (or memory-mapped) at load, nothing later: a generation that a newer build has
+replaced, or a sweep has removed, keeps answering from what it holds.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from ..chunking import ChunkSettings, index_text
-from ..errors import OutdatedStoreError, StoreError
+from ..errors import DamagedStoreError, InternalError, OutdatedStoreError, StoreError
 from ..lexical.bm25 import LexicalIndex
 from ..lexical.bm25 import is_current as lexical_is_current
 from ..lexical.diacritics import DiacriticRestorer
-from ..models.base import same_vectors
 from ..schema import Article, Chunk
 from . import dense as dense_kinds
+from . import manifest as manifests
 from .dense.base import DenseIndex
 from .layout import current_generation
 
-FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts; version 1 still reads
-READABLE_VERSIONS = (1, 2)
-MANIFEST = "manifest.json"
-RESTORER = "diacritics"
+log = logging.getLogger(__name__)
+
+ARTICLES, CHUNKS, VECTORS, DENSE, LEXICAL, RESTORER = (
+    "articles.jsonl", "chunks.npy", "vectors.npy", "dense.faiss", "lexical", "diacritics",
+)  # fmt: skip
+_ARTICLE_FIELDS = set(Article.__dataclass_fields__)
+_REQUIRED_FIELDS = {"id", "path", "title", "text"}
+# What reading damaged files raises (faiss reports a bad file as RuntimeError, caught where it reads).
+_DAMAGE = (OSError, ValueError, KeyError, EOFError)
 
 
+@dataclass(frozen=True)
 class Store:
-    """One loaded generation, read-only."""
+    """One loaded generation. Built by `load`, or by a build from what it has just written."""
 
-    def __init__(
-        self,
+    folder: Path
+    manifest: dict
+    articles: dict[str, Article]  # in stored order
+    chunks: list[Chunk]  # an article's chunks stand together, in order
+    vectors: np.ndarray  # float16 rows, the source a build reuses; search goes through `dense`
+    dense: DenseIndex
+    lexical: LexicalIndex | None  # None only for an older keyword index loaded to be rebuilt
+    restorer: DiacriticRestorer | None  # the same
+    rows: dict[str, range] = field(repr=False)  # an article's chunk rows
+
+    @classmethod
+    def of(
+        cls,
         folder: Path,
         manifest: dict,
         articles: list[Article],
         chunks: list[Chunk],
         vectors: np.ndarray,
         dense: DenseIndex,
-        lexical: LexicalIndex | None,  # None only for an older keyword index loaded to be rebuilt
-    ):
-        self.folder = folder
-        self.manifest = manifest
-        self.articles = {a.id: a for a in articles}
-        self.article_order = [a.id for a in articles]
-        self.chunks = chunks
-        self.vectors = vectors
-        self.dense = dense
-        self.lexical = lexical
-        self.settings = ChunkSettings(**manifest["chunking"])
-        self._restorer: DiacriticRestorer | None = None
+        lexical: LexicalIndex | None,
+        restorer: DiacriticRestorer | None,
+    ) -> Store:
+        rows: dict[str, range] = {}
+        for i, c in enumerate(chunks):
+            lo = rows[c.article_id].start if c.article_id in rows else i
+            rows[c.article_id] = range(lo, i + 1)
+        by_id = {a.id: a for a in articles}
+        return cls(folder, manifest, by_id, chunks, vectors, dense, lexical, restorer, rows)
 
     @property
-    def index_texts(self) -> list[str]:
-        """What the retrievers saw for each chunk; made on first use (a copy of every chunk's text)."""
-        if not hasattr(self, "_index_texts"):
-            self._index_texts = [
-                index_text(self.articles[c.article_id], c, self.settings) for c in self.chunks
-            ]
-        return self._index_texts
+    def generation(self) -> str:
+        return self.folder.name
+
+    @property
+    def article_order(self) -> list[str]:
+        return list(self.articles)
+
+    @property
+    def chunking(self) -> ChunkSettings:
+        return ChunkSettings(**self.manifest["chunking"])
 
     @property
     def model(self) -> str:
@@ -66,84 +90,89 @@ class Store:
     def backend(self) -> str:
         return self.manifest["embedding"]["backend"]
 
+    def index_texts(self, rows=None) -> list[str]:
+        """What the retrievers saw for each chunk (or for `rows`): the passage headed by its title."""
+        chunking = self.chunking
+        chosen = self.chunks if rows is None else [self.chunks[int(r)] for r in rows]
+        return [index_text(self.articles[c.article_id], c, chunking) for c in chosen]
+
+    def article_chunks(self, article_id: str) -> range:
+        """Rows of an article's chunks (they are stored contiguously)."""
+        return self.rows.get(article_id, range(0))
+
+    def check_model(self, model: str, backend: str) -> None:
+        manifests.check_model(self.manifest, model, backend, self.folder.parent)
+
     @classmethod
     def load(cls, store_dir: Path, *, strict: bool = True) -> Store:
-        """The current generation; `strict=False` accepts a keyword index of an older kind (to rebuild it)."""
+        """The current generation; `strict=False` accepts a keyword index of an older kind (to rebuild it).
+
+        Files that cannot be read, or that disagree, are a `DamagedStoreError`. Anything else that
+        goes wrong is a bug: logged with its traceback, and raised as an `InternalError`.
+        """
         folder = current_generation(store_dir)
         if folder is None:
             raise StoreError(f"no index in {store_dir}: run `rag index` to build it")
         try:
-            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-            if manifest.get("format_version") not in READABLE_VERSIONS:
-                raise StoreError(
-                    f"the index in {store_dir} has format version {manifest.get('format_version')}, "
-                    f"this program reads version {FORMAT_VERSION}: run `rag index --rebuild`"
-                )
-            with (folder / "articles.jsonl").open(encoding="utf-8") as fh:
-                articles = [Article(**json.loads(line)) for line in fh]
-            table = np.load(folder / "chunks.npy")
-            by_pos = [a.id for a in articles]
-            chunks = [
-                Chunk(by_pos[a], int(i), int(s), int(e), articles[a].text[s:e])
-                for a, i, s, e in table.tolist()
-            ]
-            vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-            dense = dense_kinds.load(folder / "dense.faiss", manifest.get("dense_index", {}))
-            current_kind = lexical_is_current(manifest)
-            if strict and not current_kind:
-                raise OutdatedStoreError(
-                    f"the keyword index in {store_dir} is of an older kind: run `rag index`"
-                )
-            # an older keyword index is not read at all: the next build makes it again from the chunks
-            lexical = LexicalIndex.load(folder / "lexical") if current_kind else None
+            return cls._load(folder, store_dir, strict)
         except StoreError:
             raise
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as exc:
-            raise StoreError(
-                f"the index in {store_dir} is damaged ({type(exc).__name__}: {str(exc)[:120]}): "
-                "run `rag index --rebuild`"
-            ) from None
+        except _DAMAGE as exc:
+            raise DamagedStoreError.of(store_dir, exc) from None
+        except Exception as exc:
+            log.exception("loading the index in %s failed", store_dir)
+            raise InternalError(
+                f"loading the index in {store_dir} failed on a bug, not on a damaged index "
+                f"({type(exc).__name__}: {str(exc)[:120]}); the traceback is in the log above"
+            ) from exc
+
+    @classmethod
+    def _load(cls, folder: Path, store_dir: Path, strict: bool) -> Store:
+        manifest = manifests.read(folder, store_dir)
+        current_kind = lexical_is_current(manifest)
+        if strict and not current_kind:
+            raise OutdatedStoreError(f"the keyword index in {store_dir} is of an older kind: run `rag index`")
+        articles = _read_articles(folder / ARTICLES, store_dir)
+        chunks = _read_chunks(folder / CHUNKS, articles, store_dir)
+        vectors = np.load(folder / VECTORS, mmap_mode="r")
+        try:
+            dense = dense_kinds.load(folder / DENSE, manifest.get("dense_index", {}))
+        except RuntimeError as exc:  # FAISS on a file it cannot read
+            raise DamagedStoreError.of(store_dir, exc) from None
+        # An older keyword index (and its diacritics model) is not read at all: the next build makes
+        # both again from the chunks.
+        lexical = LexicalIndex.load(folder / LEXICAL) if current_kind else None
+        restorer = DiacriticRestorer.load(folder / RESTORER) if current_kind else None
         n = len(chunks)
         lexical_size = lexical.size if lexical is not None else n
-        if not (len(vectors) == dense.ntotal == lexical_size == n == manifest.get("chunks")):
-            raise StoreError(
-                f"the index in {store_dir} is damaged (its parts disagree on the number of chunks): "
-                "run `rag index --rebuild`"
-            )
+        if not (len(vectors) == dense.ntotal == lexical_size == n == manifest["chunks"]):
+            raise DamagedStoreError.of(store_dir, "its parts disagree on the number of chunks")
         # One query at a time gains nothing from OpenMP threads, and on busy cores their spin-waits
         # made a flat search ~6x slower (measured); builds switch threads back on (`build_threads`).
         faiss.omp_set_num_threads(1)
-        return cls(folder, manifest, articles, chunks, vectors, dense, lexical)
+        return cls.of(folder, manifest, articles, chunks, vectors, dense, lexical, restorer)
 
-    @property
-    def restorer(self) -> DiacriticRestorer:
-        """Loaded on the first question typed without diacritics."""
-        if self._restorer is None:
-            try:
-                self._restorer = DiacriticRestorer.load(self.folder / RESTORER)
-            except (OSError, ValueError) as exc:
-                raise StoreError(
-                    f"the index in {self.folder.parent} is damaged ({exc}): run `rag index --rebuild`"
-                ) from None
-        return self._restorer
 
-    def check_model(self, model: str, backend: str) -> None:
-        if self.model != model or not same_vectors(self.backend, backend):
-            raise StoreError(
-                f"the index in {self.folder.parent} was built with model {self.model!r} ({self.backend}), "
-                f"but this run uses {model!r} ({backend}): run `rag index --rebuild`"
-            )
+def _read_articles(path: Path, store_dir: Path) -> list[Article]:
+    articles = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if (
+                not isinstance(rec, dict)
+                or not {"id", "path", "title", "text"} <= set(rec) <= _ARTICLE_FIELDS
+            ):
+                raise DamagedStoreError.of(store_dir, f"an article record of {path.name} is not one")
+            articles.append(Article(**rec))
+    return articles
 
-    def article_chunks(self, article_id: str) -> range:
-        """Rows of an article's chunks (they are stored contiguously)."""
-        rows = self._rows_by_article().get(article_id)
-        return range(rows[0], rows[1]) if rows else range(0)
 
-    def _rows_by_article(self) -> dict[str, tuple[int, int]]:
-        if not hasattr(self, "_rows"):
-            rows: dict[str, tuple[int, int]] = {}
-            for i, c in enumerate(self.chunks):
-                lo, _ = rows.get(c.article_id, (i, i))
-                rows[c.article_id] = (lo, i + 1)
-            self._rows = rows
-        return self._rows
+def _read_chunks(path: Path, articles: list[Article], store_dir: Path) -> list[Chunk]:
+    """Chunks from their (article, index, start, end) rows: texts are slices of their article."""
+    table = np.load(path)
+    if table.ndim != 2 or table.shape[1] != 4 or table.dtype.kind not in "iu":
+        raise DamagedStoreError.of(store_dir, f"{path.name} is not a table of chunk offsets")
+    if len(table) and not (table[:, 0].min() >= 0 and table[:, 0].max() < len(articles)):
+        raise DamagedStoreError.of(store_dir, f"{path.name} names articles the store does not hold")
+    by_pos = [a.id for a in articles]
+    return [Chunk(by_pos[a], int(i), int(s), int(e), articles[a].text[s:e]) for a, i, s, e in table.tolist()]

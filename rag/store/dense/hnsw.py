@@ -35,7 +35,10 @@ class Index(DenseIndex):
         params["ef_search"] = ef_search(n)
         with build_threads():
             if old and appended_from is not None and prev.ntotal == appended_from:
-                index = faiss.clone_index(prev.index)
+                # Copied as saved and read back, not cloned: the level generator's state is not saved,
+                # so a graph extended right after it was built (a checkpointed build) and one extended
+                # after a restart are the same graph.
+                index = faiss.deserialize_index(faiss.serialize_index(prev.index))
                 add_in_batches(index, vectors[appended_from:])
             else:
                 index = faiss.IndexHNSWSQ(
