@@ -64,7 +64,9 @@ def measure(backend: str, articles: list[Article], questions: list[tuple[str, st
     hybrid_hits = {1: 0, 5: 0}
     for (question, gold), found in zip(questions, rows, strict=True):
         ranked = ranked_articles(store, found)
-        hybrid = list(dict.fromkeys(h.article.id for h in retriever.search(read_query(question, store), 20)))
+        hybrid = list(
+            dict.fromkeys(h.article.id for h in retriever.search(read_query(question, store.restorer), 20))
+        )
         for k in (1, 5):
             dense_hits[k] += gold in ranked[:k]
             hybrid_hits[k] += gold in hybrid[:k]

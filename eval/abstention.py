@@ -38,7 +38,7 @@ MIN_NEGATIVE_ABSTENTION = 97.0
 def signals(pipeline: Pipeline, question: str, answers: list[str]) -> tuple[float, bool, bool]:
     """Support of the best passage, whether the number gate fires, and whether the answer is right."""
     answer = pipeline.ask(question, top_k=10)
-    asked = pipeline.answerer.read(read_query(question, pipeline.store))
+    asked = pipeline.answerer.read(read_query(question, pipeline.store.restorer))
     support = pipeline.answerer.support(asked, answer.hits)
     gate = pipeline.answerer.lacks_asked_number(asked, answer.hits)
     return support, gate, bool(answers) and contains_answer(answer.text, answers)

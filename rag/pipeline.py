@@ -147,16 +147,20 @@ class Pipeline:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
-        query = read_query(text, self.store, self.retriever.settings.restore_diacritics)
+        query = read_query(text, self.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
-        depth = max(k, self.answerer.settings.passages, self.answerer.settings.rerank_depth)
-        answer = self.answerer.answer(query, self.retriever.search(query, depth))
-        answer.hits = answer.hits[:k]
-        answer.notice = notice
-        answer.mode = query.mode
-        answer.searched_as = query.search_text if query.restored else None
-        answer.seconds = time.perf_counter() - started
-        return answer
+        reply = self.answerer.answer(query, self.retriever.search(query, self.answerer.passages_wanted(k)))
+        return Answer(
+            question=text,
+            text=reply.text,
+            abstained=reply.abstained,
+            citations=reply.citations,
+            hits=reply.hits[:k],
+            notice=notice,
+            mode=query.mode,
+            searched_as=query.search_text if query.restored else None,
+            seconds=time.perf_counter() - started,
+        )
 
     def article(self, article_id: str) -> Article:
         try:

@@ -60,7 +60,7 @@ class Query:
         return self.search_text != self.text
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hit:
     """A retrieved chunk with the fused score and the evidence of each retriever."""
 
@@ -108,8 +108,20 @@ class Citation:
         return asdict(self)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Reply:
+    """What the answer extractor gives: the answer text and its citations, from the hits it reranked."""
+
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    hits: list[Hit]  # reranked, best first
+
+
+@dataclass(frozen=True)
 class Answer:
+    """An answer as every face shows it, built once when it is complete."""
+
     question: str
     text: str
     abstained: bool

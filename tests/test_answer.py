@@ -89,3 +89,13 @@ def test_rerank_lifts_the_passage_with_an_answering_sentence():
     hits = a.rerank(a.read(q), hits_for(ARTICLE, OTHER))
     assert hits[0].article.id == "ha-giang" and [h.rank for h in hits] == [1, 2]
     assert hits[0].scores["answer"] > hits[1].scores["answer"]
+
+
+def test_rerank_returns_new_hits_and_leaves_the_retrieved_ones_as_they_were():
+    a = answerer()
+    retrieved = hits_for(ARTICLE, OTHER)
+    before = [(h.article.id, h.rank, h.score, dict(h.scores)) for h in retrieved]
+    reranked = a.rerank(a.read(read_query("Hà Giang có bao nhiêu mô hình?")), retrieved)
+    assert [h.article.id for h in reranked] == ["ha-giang", "an-khe"]
+    assert [(h.article.id, h.rank, h.score, h.scores) for h in retrieved] == before
+    assert all("answer" not in h.scores for h in retrieved)

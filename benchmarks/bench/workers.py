@@ -137,7 +137,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     retrieval, full = [], []
     for q in questions:
         t = time.perf_counter()
-        pipeline.retriever.search(read_query(q, pipeline.store), 5)
+        pipeline.retriever.search(read_query(q, pipeline.retriever.restorer), 5)
         retrieval.append(time.perf_counter() - t)
         t = time.perf_counter()
         pipeline.ask(q)

@@ -3,14 +3,18 @@ was typed (with or without diacritics) into a `Query`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..errors import QuestionError
 from ..schema import Query
 from ..text.normalise import tokens, typed_without_diacritics
 
-if TYPE_CHECKING:
-    from ..store.store import Store
+
+class Restorer(Protocol):
+    """Puts the diacritics back on a text typed without them (lexical.diacritics.DiacriticRestorer)."""
+
+    def restore(self, text: str) -> str: ...
+
 
 EMPTY_QUESTION = "Câu hỏi trống: hãy nhập một câu hỏi bằng tiếng Việt."
 
@@ -34,10 +38,11 @@ def _vi_int(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def read_query(question: str, store: Store | None = None, restore: bool = True) -> Query:
-    """Route the question; restore its diacritics from the store's vocabulary when typed without."""
+def read_query(question: str, restorer: Restorer | None = None) -> Query:
+    """Route the question; typed without diacritics, restore them with `restorer` (the store's
+    diacritics model) when one is given."""
     typed = tokens(question)
     if typed_without_diacritics(question):
-        search = store.restorer.restore(question) if store is not None and restore else question
+        search = restorer.restore(question) if restorer is not None else question
         return Query(question, "unaccented", search, tokens(search), typed)
     return Query(question, "accented", question, typed, typed)

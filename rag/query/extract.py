@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..lexical.bm25 import LexicalIndex
-from ..schema import Answer, Chunk, Citation, Hit, Query
+from ..schema import Chunk, Citation, Hit, Query, Reply
 from ..text.normalise import fold, tokens
 from ..text.sentences import sentence_spans
 from ..text.words import words
+from .rerank import rerank
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trả lời câu hỏi này trong các bài viết."
 
@@ -280,31 +281,29 @@ class Answerer:
         out.sort(key=lambda c: -c.score)
         return out
 
+    def passages_wanted(self, k: int) -> int:
+        """How many passages to retrieve for `k` shown: enough to rerank and to quote from."""
+        return max(k, self.settings.passages, self.settings.rerank_depth)
+
+    def best_sentence(self, asked: Asked, hit: Hit) -> float:
+        """The score of a passage's best sentence (what reranking lifts it by)."""
+        best = self._sentences(asked, hit)
+        return round(best[0][2], 4) if best else 0.0
+
     def rerank(self, asked: Asked, hits: list[Hit]) -> list[Hit]:
-        """Lift passages holding a sentence that answers the question (XQuAD-vi R@1 +0.2, docs/quality.md).
+        """The hits reranked by their best sentence (a new list; `hits` is left as it was)."""
+        return rerank(hits, lambda hit: self.best_sentence(asked, hit), self.settings.rerank_weight)
 
-        Retrieval scores whole passages; a question is usually answered by one sentence of them.
-        """
-        for hit in hits:
-            best = self._sentences(asked, hit)
-            hit.scores["answer"] = round(best[0][2], 4) if best else 0.0
-            hit.score += self.settings.rerank_weight * hit.scores["answer"]
-        hits.sort(key=lambda h: -h.score)
-        for rank, hit in enumerate(hits, 1):
-            hit.rank = rank
-        return hits
-
-    def answer(self, query: Query, hits: list[Hit]) -> Answer:
+    def answer(self, query: Query, hits: list[Hit]) -> Reply:
         """Rerank the retrieved passages, then quote from the best of them, or abstain."""
         asked = self.read(query)
         return self.compose(asked, self.rerank(asked, hits))
 
-    def compose(self, asked: Asked, hits: list[Hit]) -> Answer:
+    def compose(self, asked: Asked, hits: list[Hit]) -> Reply:
         s = self.settings
-        question = asked.query.text
         ranked = self.candidates(asked, hits)
         if not ranked or self.support(asked, hits) < s.min_support or self.lacks_asked_number(asked, hits):
-            return Answer(question, ABSTAIN_MESSAGE, True, [], hits)
+            return Reply(ABSTAIN_MESSAGE, True, [], hits)
         chosen = [ranked[0]]
         for c in ranked[1 : s.max_sentences]:
             # a further sentence must score close to the first and hold a word of the question itself
@@ -314,7 +313,7 @@ class Answerer:
             chosen.sort(key=lambda c: c.hit.chunk.start + c.start)
         citations = [self._cite(n, c) for n, c in enumerate(chosen, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(question, text, False, citations, hits)
+        return Reply(text, False, citations, hits)
 
     @staticmethod
     def _cite(n: int, c: Candidate) -> Citation:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..lexical.diacritics import DiacriticRestorer
 from ..models.base import Embedder
 from ..schema import Hit, Query
 from ..store.store import Store
@@ -51,6 +52,11 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
+
+    @property
+    def restorer(self) -> DiacriticRestorer | None:
+        """What restores the diacritics of a question typed without them, unless turned off."""
+        return self.store.restorer if self.settings.restore_diacritics else None
 
     def _signals(self, query: Query, names: list[str]) -> dict[str, tuple[np.ndarray, Scorer]]:
         """Per retriever: its top candidate rows, and a function scoring any rows."""
