@@ -99,3 +99,22 @@ def test_rerank_returns_new_hits_and_leaves_the_retrieved_ones_as_they_were():
     assert [h.article.id for h in reranked] == ["ha-giang", "an-khe"]
     assert [(h.article.id, h.rank, h.score, h.scores) for h in retrieved] == before
     assert all("answer" not in h.scores for h in retrieved)
+
+
+def test_a_missing_word_list_is_an_error_not_an_empty_lexicon(tmp_path, monkeypatch):
+    import pytest
+
+    from rag.errors import RagError
+    from rag.text import words as words_module
+
+    assert len(words_module.lexicon()[0]) == 25_426  # the shipped list's multi-syllable words, all of them
+    monkeypatch.setattr(words_module, "WORD_LIST", tmp_path / "missing.txt")
+    words_module.lexicon.cache_clear()
+    try:
+        with pytest.raises(RagError, match="word list .*missing.txt cannot be read"):
+            words_module.lexicon()
+        (tmp_path / "missing.txt").write_text("a\nb\n", encoding="utf-8")  # no multi-syllable word
+        with pytest.raises(RagError, match="holds no words"):
+            words_module.lexicon()
+    finally:
+        words_module.lexicon.cache_clear()

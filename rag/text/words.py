@@ -1,34 +1,38 @@
-"""Vietnamese word segmentation by longest match against pyvi's lexicon.
+"""Vietnamese word segmentation by longest match against a word list (pyvi's, shipped in data/).
 
 Most Vietnamese words are two or three syllables ("dân số", "khiếu nại"). Knowing the words of a
 question tells whether a passage holds its concepts or only scattered syllables: "Dân số Hà Nội" is
 not answered by a passage that has "dân", "số", "hà" and "nội" apart. Greedy longest match over the
-31 000 multi-syllable words that pyvi ships measured as well as pyvi's own CRF model for this use
-(docs/quality.md) and costs no scikit-learn import at run time.
+25 000 multi-syllable words of the list pyvi ships measured as well as pyvi's own CRF model for this use
+(docs/quality.md). The list is a file of this package (data/vietnamese-words.txt, MIT, licence beside
+it), so neither pyvi nor the scikit-learn it pulls in is needed, and a missing list is an error, never
+an empty lexicon that would quietly change coverage and abstention.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import RagError
 from .normalise import TOKEN_PATTERN, fold, nfc, tokens
 
 MAX_WORD = 4  # syllables
 
 
+WORD_LIST = Path(__file__).resolve().parent / "data" / "vietnamese-words.txt"
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> tuple[frozenset, frozenset]:
     """Multi-syllable words as syllable tuples, as written and folded."""
-    spec = importlib.util.find_spec("pyvi")
-    words: set[tuple[str, ...]] = set()
-    if spec is not None and spec.origin:
-        path = Path(spec.origin).parent / "models" / "words.txt"
-        for line in path.read_text(encoding="utf-8").splitlines():
-            syllables = tuple(tokens(line))
-            if len(syllables) >= 2:
-                words.add(syllables)
+    try:
+        text = WORD_LIST.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RagError(f"the word list {WORD_LIST} cannot be read ({exc}): reinstall rag-vi") from None
+    words = {syllables for line in text.splitlines() if len(syllables := tuple(tokens(line))) >= 2}
+    if not words:
+        raise RagError(f"the word list {WORD_LIST} holds no words: reinstall rag-vi")
     return frozenset(words), frozenset(tuple(fold(s) for s in w) for w in words)
 
 
