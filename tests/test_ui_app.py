@@ -75,7 +75,7 @@ def test_an_engine_failure_is_a_notice_never_a_traceback(ui_pipeline, caplog):
         def ask(self, question, top_k=None):
             raise RuntimeError("index exploded")
 
-    with caplog.at_level(logging.ERROR, logger="rag.ui"):
+    with caplog.at_level(logging.ERROR, logger="rag.app.ui"):
         history, *_, notice = ui.respond(Broken(), "An Khê?", [], 5, False)
     assert history == []
     assert notice["value"].count(ui.INTERNAL_ERROR) == 1

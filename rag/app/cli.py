@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
-import warnings
 from pathlib import Path
 
 from ..config import Settings
@@ -268,7 +268,8 @@ COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_
 
 
 def main(argv: list[str] | None = None) -> int:
-    warnings.filterwarnings("ignore")
+    # Module loggers speak on stderr: warnings, and the traceback of a bug (InternalError) before its line.
+    logging.basicConfig(format="%(name)s: %(levelname)s: %(message)s", level=logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

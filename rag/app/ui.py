@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,7 +25,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402 - after the environment above
 
-log = logging.getLogger("rag.ui")
+# gradio's queue on pandas 3: deprecation notices about gradio's own code, nothing a user can act on.
+warnings.filterwarnings("ignore", message="'future.no_silent_downcasting' is deprecated", module="gradio")
+warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="gradio")
+
+log = logging.getLogger(__name__)
 
 API_NAME = "ask"
 CONCURRENCY = 8  # questions answered at once; the rest wait in Gradio's queue

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,6 @@ import scipy.sparse as sp
 
 _BM25S = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy")  # bm25s's own names
 _MINE = ("tf.npy", "doc_len.npy", "term_keys.npy", "term_ids.npy")
-
-logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
 def term_key(term: str) -> int:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
+import warnings
 from pathlib import Path
 
 from ..errors import RagError
@@ -70,6 +72,7 @@ def export_fp32(model_folder: Path, out: Path) -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     model = AutoModel.from_pretrained(str(model_folder), attn_implementation="eager").eval()
 
     class Pooled(torch.nn.Module):
@@ -84,7 +87,12 @@ def export_fp32(model_folder: Path, out: Path) -> None:
             return torch.nn.functional.normalize(mean, p=2.0, dim=-1)
 
     ids = torch.ones((2, 8), dtype=torch.long)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # What the exporter says about itself and about tracing, not about this graph: the legacy
+        # exporter is chosen on purpose (dynamo=False), and the traced branches are shape checks.
+        warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export")
+        warnings.filterwarnings("ignore", module=r"torch\.onnx\.")
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         torch.onnx.export(
             Pooled(model),
             (ids, torch.ones_like(ids)),
@@ -107,12 +115,19 @@ def quantize_int8(src: Path, out: Path) -> None:
     Per-channel scales: measured on XQuAD-vi (docs/performance.md), per-tensor int8 lost 2.0 points
     of dense recall@1 against float32, per-channel 1.2, at the same speed and size.
     """
-    import logging
-
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger().setLevel(logging.ERROR)  # the "consider pre-processing" hint is not for users
-    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    # onnxruntime logs its "consider pre-processing" hint on the root logger: dropped while it runs.
+    root = logging.getLogger()
+    root.addFilter(_no_preprocessing_hint)
+    try:
+        quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.removeFilter(_no_preprocessing_hint)
+
+
+def _no_preprocessing_hint(record: logging.LogRecord) -> bool:
+    return not ("onnxruntime" in record.pathname and "pre-processing" in record.getMessage())
 
 
 def ensure_onnx_model(model_folder: Path, cache: Path, *, int8: bool) -> Path:
