@@ -162,3 +162,15 @@ def test_real_model_int8_keeps_the_gold_passage_first():
     for emb in (fp32, int8):
         q = emb.encode_queries(["An Khê tiếp nhận bao nhiêu đơn?"])
         assert int(np.argmax(emb.encode_passages(passages) @ q[0])) == 0
+
+
+def test_quantising_leaves_the_root_logger_alone_and_drops_only_its_hint(tiny_model, tmp_path, caplog):
+    import logging
+
+    root = logging.getLogger()
+    filters = list(root.filters)
+    with caplog.at_level(logging.INFO):
+        ensure_onnx_model(tiny_model, tmp_path, int8=True)
+        assert (root.level, root.filters) == (logging.INFO, filters)  # as it was, and no filter left
+        logging.getLogger("some.library").warning("still heard")
+    assert "pre-processing" not in caplog.text and "still heard" in caplog.text
