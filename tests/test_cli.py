@@ -261,3 +261,11 @@ def test_settings_from_the_environment_are_used(tmp_path):
     assert Store.load(tmp_path / "vectorstore").manifest["dense_index"]["type"] == "hnsw"
     proc = run_cli("ask", "--json", "An Khê tiếp nhận bao nhiêu đơn?", env=env)
     assert proc.returncode == 0 and "2.054 đơn" in json.loads(proc.stdout)["answer"]
+
+
+def test_a_question_set_with_a_broken_line_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "q.jsonl"
+    good = '{"question": "Ai?", "answers": ["B"], "source": "seeds/a.txt"}'
+    path.write_text(f"{good}\n\n{{broken\n", encoding="utf-8")
+    msg = one_line_error(run_cli("eval", str(path)))
+    assert f"{path}:3: not a JSON object" in msg and "must be whole" in msg

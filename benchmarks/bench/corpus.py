@@ -42,14 +42,14 @@ def corpus_records(n: int) -> list[str]:
 def load_articles(size: str) -> list[Article]:
     """The articles of one benchmark size, cleaned by the project's own ingest."""
     from rag.ingest import read_articles
-    from rag.ingest.jsonl import _records
+    from rag.ingest.jsonl import articles as jsonl_articles
 
     if size == "seeds":
         settings = Settings()
         articles, _ = read_articles(settings.seeds, settings.root)
         return articles
     lines = corpus_records(int(size))
-    items = _records(corpus_path(), "vietnews/test.jsonl.gz", "\n".join(lines))
+    items = jsonl_articles("\n".join(lines), "vietnews/test.jsonl.gz")
     return [a for a in items if isinstance(a, Article)]
 
 

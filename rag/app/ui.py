@@ -7,7 +7,6 @@ text. One named API endpoint, `/ask`, returns exactly what `rag ask --json` prin
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import warnings
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QuestionError, RagError
+from ..ingest.jsonl import read_records
 from ..text.normalise import fold, typed_without_diacritics
 from .render import answer_html, header_html, notice_html, question_html, sources_html
 
@@ -63,18 +63,20 @@ class Example:
 
 
 def read_examples(path: Path) -> list[Example]:
-    """Question-set lines with a question, a source and answers; anything else is passed over."""
-    out = []
+    """Question-set lines with a question, a source and answers; anything else is passed over (a line
+    that is not JSON with a warning in the log): the page starts whatever the file holds."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        rows, problems = read_records(path)
     except OSError:
         return []
-    for line in lines:
+    for problem in problems:
+        log.warning("example questions: %s", problem)
+    out = []
+    for _, rec in rows:
         try:
-            rec = json.loads(line)
             if rec.get("question") and rec.get("source") and rec.get("answers"):
                 out.append(Example(str(rec["question"]), str(rec["source"]), tuple(map(str, rec["answers"]))))
-        except (ValueError, AttributeError, TypeError):
+        except TypeError:
             continue
     return out
 

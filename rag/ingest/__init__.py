@@ -1,6 +1,7 @@
-"""Article files -> cleaned `Article`s: one reader per format, the scraped page stripped to the article."""
+"""Article files -> cleaned `Article`s: one reader per format behind `Reader`, the scraped page
+stripped to the article. A new format is a module with a `Reader` added to `folder.READERS`."""
 
-from .base import SUFFIXES, Problem
-from .folder import read_articles, relative_name
+from .base import Problem, Reader, Source
+from .folder import READERS, SUFFIXES, read_articles, relative_name
 
-__all__ = ["SUFFIXES", "Problem", "read_articles", "relative_name"]
+__all__ = ["READERS", "SUFFIXES", "Problem", "Reader", "Source", "read_articles", "relative_name"]

@@ -1,10 +1,13 @@
-"""What every reader of article files shares."""
+"""What every reader of article files shares: the `Reader` interface, a file's `Source`, `Problem`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
 
-SUFFIXES = (".txt", ".md", ".jsonl", ".jsonl.gz")
+from ..schema import Article
 
 
 @dataclass(frozen=True)
@@ -16,3 +19,30 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The file a reader reads."""
+
+    path: Path
+    name: str  # as a user sees it (relative to the project root): what citations show
+    id: str  # the id of a one-article file: its path under the articles folder, without suffix
+
+
+class Reader:
+    """One file format: which file names it reads, and how a file's bytes become articles.
+
+    A reader yields a `Problem` for what it cannot use and goes on; it may raise OSError,
+    UnicodeDecodeError or EOFError for a file it cannot read at all.
+    """
+
+    suffixes: ClassVar[tuple[str, ...]]
+
+    def read(self, data: bytes, source: Source) -> Iterator[Article | Problem]:
+        raise NotImplementedError
+
+
+def decode(data: bytes) -> str:
+    """Article files are UTF-8, with or without a byte-order mark."""
+    return data.decode("utf-8-sig")

@@ -1,16 +1,23 @@
-"""Every article under a folder, read by the reader of its format."""
+"""Every article under a folder, each file read by the reader of its format."""
 
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..schema import Article
-from .base import SUFFIXES, Problem
-from .clean import clean_page
-from .jsonl import _records
-from .text import _markdown_to_text
+from .base import Problem, Reader, Source
+from .jsonl import JsonlReader
+from .text import TextReader
+
+READERS: list[Reader] = [TextReader(), JsonlReader()]
+SUFFIXES = tuple(s for r in READERS for s in r.suffixes)
+
+
+def reader_for(path: Path) -> Reader | None:
+    name = path.name.lower()
+    return next((r for r in READERS if name.endswith(r.suffixes)), None)
 
 
 def relative_name(path: Path, root: Path | None) -> str:
@@ -30,13 +37,6 @@ def _article_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    if path.name.endswith(".gz"):
-        data = gzip.decompress(data)
-    return data.decode("utf-8-sig")
-
-
 def read_articles(folder: Path, root: Path | None = None) -> tuple[list[Article], list[Problem]]:
     """Every article under `folder`; unreadable files are reported, never fatal for the others."""
     articles: list[Article] = []
@@ -44,25 +44,16 @@ def read_articles(folder: Path, root: Path | None = None) -> tuple[list[Article]
     seen: set[str] = set()
     for path in _article_files(folder):
         name = relative_name(path, root)
-        if not path.name.lower().endswith(SUFFIXES):
-            problems.append(Problem(name, "skipped: not .txt, .md or .jsonl"))
+        reader = reader_for(path)
+        if reader is None:
+            problems.append(Problem(name, f"skipped: not {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}"))
             continue
+        source = Source(path, name, path.relative_to(folder).with_suffix("").as_posix())
         try:
-            text = _read_text(path)
+            items = list(reader.read(path.read_bytes(), source))
         except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
             problems.append(Problem(name, f"cannot be read ({type(exc).__name__}: {exc})"))
             continue
-        items: Iterable[Article | Problem]
-        if ".jsonl" in path.name.lower():
-            items = _records(path, name, text)
-        else:
-            raw = _markdown_to_text(text) if path.suffix.lower() == ".md" else text
-            page = clean_page(raw)
-            aid = path.relative_to(folder).with_suffix("").as_posix()
-            if not page["text"]:
-                items = [Problem(name, "empty: no article text after cleaning")]
-            else:
-                items = [Article(id=aid, path=name, **page)]
         for item in items:
             if isinstance(item, Problem):
                 problems.append(item)

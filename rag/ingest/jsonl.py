@@ -1,18 +1,25 @@
-"""JSONL articles (optionally gzipped): one {"id", "title", "date", "source", "url", "text"} a line."""
+"""JSONL: one JSON object a line. The one reading policy for every JSONL file of the project (articles,
+question sets, the page's examples): UTF-8 with or without a byte-order mark, gzipped when the name
+ends in .gz, blank lines skipped, and a line that is not a JSON object reported as a `Problem` naming
+its file and line. What a bad line means is the caller's: an article file skips it with a warning, a
+question set refuses to be measured, the page leaves the example out.
+"""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..schema import Article
-from .base import Problem
+from .base import Problem, Reader, Source, decode
 from .clean import clean_page, parse_date_line
 
 
-def _records(path: Path, name: str, text: str) -> Iterator[Article | Problem]:
+def records(text: str, name: str) -> Iterator[tuple[int, dict] | Problem]:
+    """(line number, object) for each line holding a JSON object, a Problem for any other line."""
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -23,6 +30,38 @@ def _records(path: Path, name: str, text: str) -> Iterator[Article | Problem]:
         except ValueError as exc:
             yield Problem(f"{name}:{lineno}", f"not a JSON object ({exc})")
             continue
+        yield lineno, rec
+
+
+def read_records(path: Path, name: str | None = None) -> tuple[list[tuple[int, dict]], list[Problem]]:
+    """A JSONL file's objects and its problems; OSError when the file cannot be read at all."""
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        data = gzip.decompress(data)
+    found, problems = [], []
+    for item in records(decode(data), name or str(path)):
+        (problems if isinstance(item, Problem) else found).append(item)
+    return found, problems
+
+
+class JsonlReader(Reader):
+    """Bulk corpora: one {"id", "title", "date", "source", "url", "text"} a line."""
+
+    suffixes = (".jsonl", ".jsonl.gz")
+
+    def read(self, data: bytes, source: Source) -> Iterator[Article | Problem]:
+        if source.name.lower().endswith(".gz"):
+            data = gzip.decompress(data)
+        return articles(decode(data), source.name)
+
+
+def articles(text: str, name: str) -> Iterator[Article | Problem]:
+    """The articles of JSONL text; `name` is the file as citations show it."""
+    for item in records(text, name):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        lineno, rec = item
         body = "\n\n".join(str(rec[k]) for k in ("abstract", "text") if rec.get(k))
         page = clean_page(body, title=str(rec.get("title") or ""))
         rid = str(rec.get("id") or f"{Path(name).stem}:{lineno}")
