@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench.workers import search_ms  # noqa: E402
+from rag.eval.metrics import recall_at_k  # noqa: E402
 from rag.store import dense  # noqa: E402
 from rag.store.dense import DenseSettings  # noqa: E402
 
@@ -66,10 +67,7 @@ def main(argv: list[str]) -> int:
             if kind == "flat":
                 _, truth = index.search(queries, 10)
             else:  # approximate
-                _, got = index.search(queries, 10)
-                row[kind]["recall_at_10"] = float(
-                    np.mean([len(set(g) & set(t)) / 10 for g, t in zip(got, truth, strict=True)])
-                )
+                row[kind]["recall_at_10"] = recall_at_k(index.search(queries, 10)[1], truth)
         print(json.dumps(row), flush=True)
         rows.append(row)
         del vectors

@@ -11,6 +11,7 @@ import pytest
 from rag.chunking import ChunkSettings, index_text
 from rag.config import Settings
 from rag.errors import StoreError
+from rag.eval.metrics import recall_at_k
 from rag.ingest import read_articles
 from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from rag.lexical.bm25 import LexicalIndex, view_terms
@@ -39,12 +40,12 @@ def clustered(n: int, dim: int = 48, clusters: int = 60, seed: int = 0) -> np.nd
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def recall_at_10(index: faiss.Index, vectors: np.ndarray, queries: np.ndarray) -> float:
+def recall_at_10(index, vectors: np.ndarray, queries: np.ndarray) -> float:
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
     _, truth = exact.search(queries, 10)
-    _, got = index.search(queries, 10)
-    return float(np.mean([len(set(g) & set(t)) / 10 for g, t in zip(got, truth, strict=True)]))
+    return recall_at_k(index.search(queries, 10)[1], truth)
+
 
 
 def test_ivf_recall_at_10_against_exact_search():

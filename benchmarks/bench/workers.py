@@ -14,6 +14,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import RagError
+from rag.eval.metrics import percentile, recall_at_k
 from rag.schema import Article
 
 from .corpus import ADD_ARTICLES, bench_questions, load_articles
@@ -21,10 +22,6 @@ from .corpus import ADD_ARTICLES, bench_questions, load_articles
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
 
 
 def folder_mb(path: Path) -> float:
@@ -202,8 +199,7 @@ def search_ms(index, qv: np.ndarray) -> float:
 
 
 def _recall(index, qv: np.ndarray, truth: np.ndarray) -> float:
-    _, got = index.search(qv, 10)
-    return float(np.mean([len(set(g) & set(t)) / len(t) for g, t in zip(got, truth, strict=True)]))
+    return recall_at_k(index.search(qv, truth.shape[1])[1], truth)
 
 
 def worker_embed(backends: list[str], n: int) -> dict:
