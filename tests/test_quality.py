@@ -82,4 +82,3 @@ def test_seed_questions_are_all_answered_from_the_right_article(pipeline):
         not it.answers and fold(it.question) == it.question for it in items
     )  # some typed without marks
     assert sum(1 for it in items if it.answers and fold(it.question) == it.question) >= 8
-
