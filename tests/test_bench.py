@@ -48,3 +48,15 @@ def test_seeds_build_and_questions_end_to_end(tmp_path):
     assert 0 < query["retrieval_ms"]["median"] <= query["retrieval_ms"]["p95"]
     assert query["recall_at_10"]["store"] == 1.0  # a flat store is exact
     assert "| seeds | 5 |" in table(results, "onnx-int8")
+
+
+def test_outside_a_checkout_bench_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    import rag.app.cli as cli
+
+    monkeypatch.setattr(cli, "checkout", lambda: None)
+    assert main(["bench", "--report", "--work", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rag: error: `rag bench` runs from a checkout of rag-vi") and "\n" not in err
+    monkeypatch.setattr(cli, "checkout", lambda: tmp_path)  # a folder without benchmarks/
+    assert main(["bench", "--report", "--work", str(tmp_path)]) == 1
+    assert f"{tmp_path} has no benchmarks/bench/" in capsys.readouterr().err

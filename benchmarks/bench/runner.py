@@ -1,20 +1,29 @@
-"""The driver: each step in a fresh worker process, results merged into `<work>/results.json`."""
+"""The driver: each step a worker function run in a freshly spawned process (so that its peak memory
+is its own and nothing is shared with the step before), results merged into `<work>/results.json`.
+The LangChain baseline is a script of its own, run as one; cold start is a real `rag ask` process."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from rag.config import Settings
 from rag.errors import RagError
 from rag.files import write_text
 
+from . import workers
 from .corpus import ADD_ARTICLES, bench_questions
 
 CHECKOUT = Path(__file__).resolve().parents[2]  # where the workers import rag and benchmarks from
@@ -34,8 +43,23 @@ class BenchConfig:
     resume: bool = False  # continue an interrupted build instead of starting over
 
 
-def _python() -> list[str]:
-    return [sys.executable]
+def in_fresh_process(worker: Callable[..., dict], *args) -> dict:
+    """`worker(*args)` in a newly spawned Python process; its result as plain JSON values."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            value = pool.submit(worker, *args).result()
+        except BrokenProcessPool:
+            raise RagError(f"benchmark step {worker.__name__} died (see above)") from None
+    return json.loads(json.dumps(value, default=_jsonable))
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if hasattr(obj, "__dataclass_fields__"):
+        return asdict(obj)
+    return str(obj)
 
 
 def _env() -> dict:
@@ -46,13 +70,12 @@ def _env() -> dict:
     return env
 
 
-def run_worker(args: list[str], log) -> dict:
-    """Run one worker process; its last stdout line is its JSON result."""
-    proc = subprocess.run(
-        _python() + args, stdout=subprocess.PIPE, text=True, env=_env(), cwd=CHECKOUT, check=False
-    )
+def run_baseline(*args: str) -> dict:
+    """benchmarks/baseline_langchain.py in its own process; its last stdout line is its JSON result."""
+    cmd = [sys.executable, str(BASELINE), *args]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=_env(), cwd=CHECKOUT, check=False)
     if proc.returncode != 0:
-        raise RagError(f"benchmark step {' '.join(args[:4])} failed (exit {proc.returncode}; see above)")
+        raise RagError(f"baseline step {' '.join(args[:2])} failed (exit {proc.returncode}; see above)")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -99,10 +122,7 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
     me = f"rag:{cfg.backend}"
     if cfg.embed_backends:
         log(f"embedding: {', '.join(cfg.embed_backends)} on {cfg.embed_chunks} chunks ...")
-        value = run_worker(
-            ["-m", "benchmarks.bench.workers", "embed", ",".join(cfg.embed_backends), str(cfg.embed_chunks)],
-            log,
-        )
+        value = in_fresh_process(workers.worker_embed, cfg.embed_backends, cfg.embed_chunks)
         results.put("embedding", "1000", "embed", value)
     for size in cfg.sizes:
         store = cfg.work / f"store-{size}-{cfg.backend}"
@@ -110,17 +130,15 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
         question = bench_questions(1)[0]
         if "build" in cfg.steps:
             log(f"[{size}] building with {cfg.backend} ...")
-            args = ["-m", "benchmarks.bench.workers", "build", size, str(store), cfg.backend] + (
-                ["resume"] if cfg.resume else []
-            )
-            results.put(me, size, "build", run_worker(args, log))
+            value = in_fresh_process(workers.worker_build, size, store, cfg.backend, cfg.resume)
+            results.put(me, size, "build", value)
             if cfg.baseline:
                 log(f"[{size}] building with the LangChain baseline ...")
                 results.put(
                     "baseline",
                     size,
                     "build",
-                    run_worker([str(BASELINE), "build", size, str(base_store)], log),
+                    run_baseline("build", size, str(base_store)),
                 )
         if "lexical" in cfg.steps:
             log(f"[{size}] BM25 side alone ...")
@@ -128,7 +146,7 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
                 me,
                 size,
                 "lexical",
-                run_worker(["-m", "benchmarks.bench.workers", "lexical", size, str(cfg.questions)], log),
+                in_fresh_process(workers.worker_lexical, size, cfg.questions),
             )
         if "add" in cfg.steps and size != "seeds":
             log(f"[{size}] adding then removing {ADD_ARTICLES} articles ...")
@@ -136,15 +154,16 @@ def run_bench(cfg: BenchConfig, log=print) -> Results:
                 me,
                 size,
                 "add",
-                run_worker(["-m", "benchmarks.bench.workers", "add", size, str(store), cfg.backend], log),
+                in_fresh_process(workers.worker_add, size, store, cfg.backend),
             )
         if "query" in cfg.steps:
             log(f"[{size}] {cfg.questions} questions ...")
-            args = ["-m", "benchmarks.bench.workers", "query", str(store), cfg.backend, str(cfg.questions)]
-            results.put(me, size, "query", run_worker(args, log))
+            value = in_fresh_process(workers.worker_query, store, cfg.backend, cfg.questions)
+            results.put(me, size, "query", value)
             if cfg.baseline and (base_store / "index.faiss").is_file():
-                args = [str(BASELINE), "query", str(base_store), str(cfg.questions)]
-                results.put("baseline", size, "query", run_worker(args, log))
+                results.put(
+                    "baseline", size, "query", run_baseline("query", str(base_store), str(cfg.questions))
+                )
         if "cold" in cfg.steps:
             log(f"[{size}] cold start ...")
             env_backend = ["env", f"RAG_BACKEND={cfg.backend}"]

@@ -1,19 +1,17 @@
-"""The measurements, each run in a process of its own so that its peak memory is its alone."""
+"""The measurements: plain functions, each run by the driver in a process of its own
+(`runner.in_fresh_process`), so that its peak memory is its alone and nothing it loads outlives it."""
 
 from __future__ import annotations
 
-import json
 import resource
 import statistics
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from rag.config import Settings
-from rag.errors import RagError
 from rag.eval.metrics import percentile, recall_at_k
 from rag.schema import Article
 
@@ -328,41 +326,3 @@ def worker_lexical(size: str, n_questions: int) -> dict:
         out["diacritics_add_100_s"] = time.perf_counter() - t
     out["peak_rss_mb"] = peak_rss_mb()
     return out
-
-
-WORKERS = {"build": worker_build, "add": worker_add, "query": worker_query, "embed": worker_embed}
-
-
-def main(argv: list[str]) -> int:
-    """Worker entry: `python -m benchmarks.bench.workers <worker> args...` prints one JSON line."""
-    name, args = argv[0], argv[1:]
-    if name == "build":
-        value = worker_build(args[0], Path(args[1]), args[2], resume=args[3:] == ["resume"])
-    elif name == "add":
-        value = worker_add(args[0], Path(args[1]), args[2])
-    elif name == "query":
-        value = worker_query(Path(args[0]), args[1], int(args[2]))
-    elif name == "lexical":
-        value = worker_lexical(args[0], int(args[1]))
-    elif name == "embed":
-        value = worker_embed(args[0].split(","), int(args[1]))
-    else:
-        raise SystemExit(f"unknown worker {name}")
-    print(json.dumps(value, default=_jsonable))
-    return 0
-
-
-def _jsonable(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if hasattr(obj, "__dataclass_fields__"):
-        return asdict(obj)
-    return str(obj)
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except RagError as exc:
-        print(f"rag bench: error: {exc}", file=sys.stderr)
-        sys.exit(1)

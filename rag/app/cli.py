@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ..config import Settings
+from ..config import Settings, checkout
 from ..errors import QuestionError, RagError
 from ..query.analyse import prepare_question
 
@@ -217,14 +217,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _bench_tooling():
     """benchmarks/bench/ of the checkout this package runs from: benchmark tooling is not installed."""
-    checkout = Path(__file__).resolve().parents[2]
-    if not (checkout / "benchmarks" / "bench" / "__init__.py").is_file():
-        raise RagError(
-            f"`rag bench` runs from a checkout of rag-vi, and {checkout} has no benchmarks/bench/: "
-            "run it from a clone (git clone ..., then make setup)"
-        )
-    if str(checkout) not in sys.path:
-        sys.path.insert(0, str(checkout))
+    root = checkout()
+    if root is None or not (root / "benchmarks" / "bench" / "__init__.py").is_file():
+        where = f"{root} has no benchmarks/bench/" if root else "this rag is installed, not a checkout"
+        raise RagError(f"`rag bench` runs from a checkout of rag-vi ({where}): clone it and run `make setup`")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
     import importlib
 
     return importlib.import_module("benchmarks.bench")
