@@ -22,9 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench.workers import search_ms  # noqa: E402
-from rag.eval.metrics import recall_at_k  # noqa: E402
-from rag.store import dense  # noqa: E402
-from rag.store.dense import DenseSettings  # noqa: E402
+from rag import DenseSettings, build_dense_index, recall_at_k  # noqa: E402
 
 DIM = 384
 KINDS = ("flat", "ivf", "hnsw")
@@ -54,7 +52,7 @@ def main(argv: list[str]) -> int:
         row: dict = {"chunks": n}
         for kind in KINDS:
             t = time.perf_counter()
-            index = dense.build(vectors, DenseSettings(kind=kind))
+            index = build_dense_index(vectors, DenseSettings(kind=kind))
             entry = index.entry
             build_s = time.perf_counter() - t
             faiss.omp_set_num_threads(1)

@@ -23,13 +23,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.chunking import ChunkSettings  # noqa: E402
-from rag.models import load_embedder  # noqa: E402
-from rag.query.analyse import read_query  # noqa: E402
-from rag.query.retrieve import Retriever  # noqa: E402
-from rag.schema import Article  # noqa: E402
-from rag.store.builder import build_store  # noqa: E402
-from rag.store.store import Store  # noqa: E402
+from rag import (  # noqa: E402
+    Article,
+    ChunkSettings,
+    Retriever,
+    Store,
+    build_store,
+    load_embedder,
+    read_query,
+)
 
 
 def load(path: Path) -> tuple[list[Article], list[tuple[str, str]]]:

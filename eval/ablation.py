@@ -20,19 +20,23 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from rag.config import Settings  # noqa: E402
-from rag.eval.metrics import score_one, summarise  # noqa: E402
-from rag.eval.questions import read_squad, split_of  # noqa: E402
-from rag.eval.runner import eval_store_dir  # noqa: E402
-from rag.lexical.bm25 import SETTINGS as LEXICAL_SETTINGS  # noqa: E402
-from rag.lexical.bm25 import LexicalIndex  # noqa: E402
-from rag.models import load_embedder  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
-from rag.query.extract import AnswerSettings  # noqa: E402
-from rag.query.retrieve import RetrievalSettings  # noqa: E402
-from rag.store.builder import build_store  # noqa: E402
-from rag.store.store import Store  # noqa: E402
-from rag.text.normalise import fold, tokens  # noqa: E402
+from rag import (  # noqa: E402
+    LEXICAL_SETTINGS,
+    AnswerSettings,
+    LexicalIndex,
+    Pipeline,
+    RetrievalSettings,
+    Settings,
+    Store,
+    fold,
+    load_embedder,
+    read_squad,
+    score_one,
+    split_of,
+    squad_store,
+    summarise,
+    tokens,
+)
 
 BASE_ANSWER = AnswerSettings(
     max_sentences=1, type_weight=0.0, rank_penalty=0.0, word_weight=0.0, title_share=0.0,
@@ -130,10 +134,9 @@ def main() -> int:
     articles, items = read_squad(args.file)
     if args.split != "all":
         items = [it for it in items if split_of(it.group) == args.split]
-    store_dir = eval_store_dir(args.file, settings)
     embedder = load_embedder(settings)
-    build_store(articles, store_dir, embedder, settings.chunking)
-    store = Store.load(store_dir)
+    store, _ = squad_store(args.file, articles, settings, embedder)
+    store_dir = store.folder.parent
     tokenised = [tokens(t) for t in store.index_texts()]
     print(f"{args.file.name}, {len(items)} questions ({args.split}), {embedder.model} ({embedder.backend})\n")
     print("| step | R@1 | R@5 | MRR@10 | answer hit | abstained |")

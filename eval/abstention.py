@@ -20,16 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.config import Settings  # noqa: E402
-from rag.eval.metrics import contains_answer  # noqa: E402
-from rag.eval.questions import read_squad, split_of  # noqa: E402
-from rag.eval.runner import eval_store_dir  # noqa: E402
-from rag.models import load_embedder  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
-from rag.query.analyse import read_query  # noqa: E402
-from rag.query.extract import AnswerSettings  # noqa: E402
-from rag.store.builder import build_store  # noqa: E402
-from rag.store.store import Store  # noqa: E402
+from rag import (  # noqa: E402
+    AnswerSettings,
+    Pipeline,
+    Settings,
+    Store,
+    contains_answer,
+    load_embedder,
+    read_query,
+    read_squad,
+    split_of,
+    squad_store,
+)
 
 THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 MIN_NEGATIVE_ABSTENTION = 97.0
@@ -38,7 +40,7 @@ MIN_NEGATIVE_ABSTENTION = 97.0
 def signals(pipeline: Pipeline, question: str, answers: list[str]) -> tuple[float, bool, bool]:
     """Support of the best passage, whether the number gate fires, and whether the answer is right."""
     answer = pipeline.ask(question, top_k=10)
-    asked = pipeline.answerer.read(read_query(question, pipeline.store.restorer))
+    asked = pipeline.answerer.read(read_query(question, pipeline.retriever.restorer))
     support = pipeline.answerer.support(asked, answer.hits)
     gate = pipeline.answerer.lacks_asked_number(asked, answer.hits)
     return support, gate, bool(answers) and contains_answer(answer.text, answers)
@@ -52,10 +54,9 @@ def main() -> int:
     settings = Settings()
     never = replace(AnswerSettings(), min_support=0.0, number_gate=False)  # see every signal
     articles, items = read_squad(args.file)
-    store_dir = eval_store_dir(args.file, settings)
     embedder = load_embedder(settings)
-    build_store(articles, store_dir, embedder, settings.chunking)
-    own = Pipeline(settings.with_(store_dir=store_dir), Store.load(store_dir), embedder, answering=never)
+    store, _ = squad_store(args.file, articles, settings, embedder)
+    own = Pipeline(settings.with_(store_dir=store.folder.parent), store, embedder, answering=never)
     seeds = Pipeline(settings.with_(store_dir=args.seeds_store), Store.load(args.seeds_store), embedder,
                      answering=never)  # fmt: skip
     rows = {"tune": [], "report": []}

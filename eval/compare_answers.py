@@ -22,14 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.config import Settings  # noqa: E402
-from rag.eval.questions import read_jsonl, read_squad  # noqa: E402
-from rag.eval.runner import eval_store_dir  # noqa: E402
-from rag.models import load_embedder  # noqa: E402
-from rag.pipeline import Pipeline, build_index  # noqa: E402
-from rag.store.builder import build_store  # noqa: E402
-from rag.store.store import Store  # noqa: E402
-from rag.text.normalise import fold  # noqa: E402
+from rag import (  # noqa: E402
+    Pipeline,
+    Settings,
+    Store,
+    build_index,
+    fold,
+    load_embedder,
+    read_jsonl,
+    read_squad,
+    squad_store,
+)
 
 XQUAD = ROOT.parent / "shared" / "data" / "xquad-vi" / "xquad.vi.json"
 
@@ -57,9 +60,8 @@ def run(out_path: Path, xquad: Path, limit: int | None) -> int:
             print(f"{xquad} not found: XQuAD-vi skipped", file=sys.stderr)
             return 0
         articles, qs = read_squad(xquad)
-        store_dir = eval_store_dir(xquad, settings)
-        build_store(articles, store_dir, embedder, settings.chunking)
-        pipeline = Pipeline(settings.with_(store_dir=store_dir), Store.load(store_dir), embedder)
+        store, _ = squad_store(xquad, articles, settings, embedder)
+        pipeline = Pipeline(settings.with_(store_dir=store.folder.parent), store, embedder)
         n = ask_all(pipeline, "xquad", [it.question for it in qs][:limit], out)
         print(f"xquad: {n} questions", file=sys.stderr)
     return 0

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.bench.report import _ratio, table
+from benchmarks.bench.report import ratio, table
 from benchmarks.bench.runner import BenchConfig, Results, run_bench
 from rag.app.cli import main
 
 
 def test_ratio_reads_the_right_way_round():
-    assert _ratio(30.0, 10.0, higher_is_better=True) == "3.0x"  # chunks/s: more is better
-    assert _ratio(0.5, 2.0, higher_is_better=False) == "4.0x"  # seconds: less is better
-    assert _ratio(None, 2.0, higher_is_better=False) == "-"
+    assert ratio(30.0, 10.0, higher_is_better=True) == "3.0x"  # chunks/s: more is better
+    assert ratio(0.5, 2.0, higher_is_better=False) == "4.0x"  # seconds: less is better
+    assert ratio(None, 2.0, higher_is_better=False) == "-"
 
 
 def test_results_accumulate_across_runs(tmp_path):

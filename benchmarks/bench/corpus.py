@@ -7,9 +7,7 @@ import json
 from itertools import islice
 from pathlib import Path
 
-from rag.config import Settings
-from rag.errors import RagError
-from rag.schema import Article
+from rag import Article, RagError, Settings
 
 SIZES = ("seeds", "1000", "5000", "22644")
 ADD_ARTICLES = 100
@@ -41,7 +39,7 @@ def corpus_records(n: int) -> list[str]:
 
 def load_articles(size: str) -> list[Article]:
     """The articles of one benchmark size, cleaned by the project's own ingest."""
-    from rag.ingest import read_articles
+    from rag import read_articles
     from rag.ingest.jsonl import articles as jsonl_articles
 
     if size == "seeds":

@@ -6,7 +6,7 @@ from .corpus import SIZES
 from .runner import Results
 
 
-def _ratio(ours: float | None, theirs: float | None, higher_is_better: bool) -> str:
+def ratio(ours: float | None, theirs: float | None, higher_is_better: bool) -> str:
     if not ours or not theirs:
         return "-"
     r = ours / theirs if higher_is_better else theirs / ours
@@ -43,7 +43,7 @@ def table(results: Results, backend: str) -> str:
                     _fmt(g(b, "articles") or g(q, "articles"), 0),
                     _fmt(g(b, "chunks") or g(q, "chunks"), 0),
                     f"{_fmt(g(b, 'chunks_per_s'))} / {_fmt(g(bb, 'chunks_per_s'))} / "
-                    f"{_ratio(g(b, 'chunks_per_s'), g(bb, 'chunks_per_s'), True)}",
+                    f"{ratio(g(b, 'chunks_per_s'), g(bb, 'chunks_per_s'), True)}",
                     f"{_fmt(g(b, 'wall_s'))} / {_fmt(g(bb, 'wall_s'))}",
                     f"{_fmt(g(b, 'peak_rss_mb'), 0)} / {_fmt(g(bb, 'peak_rss_mb'), 0)}",
                     f"{_fmt(g(q, 'retrieval_ms', 'median'))} / {_fmt(g(q, 'retrieval_ms', 'p95'))}",
@@ -51,7 +51,7 @@ def table(results: Results, backend: str) -> str:
                     f"{_fmt(g(bq, 'search_ms', 'median'))} / {_fmt(g(bq, 'search_ms', 'p95'))}",
                     f"{_fmt(g(q, 'questions_per_s'))} / {_fmt(g(bq, 'questions_per_s'))}",
                     f"{_fmt(g(c, 'median_s'), 2)} / {_fmt(g(bc, 'median_s'), 2)} / "
-                    f"{_ratio(g(c, 'median_s'), g(bc, 'median_s'), False)}",
+                    f"{ratio(g(c, 'median_s'), g(bc, 'median_s'), False)}",
                     _fmt(g(add, "add", "seconds")),
                     (g(q, "dense_index", "type") or g(b, "dense_index", "type") or "-"),
                 ]

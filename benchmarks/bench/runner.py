@@ -19,8 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.config import Settings
-from rag.errors import RagError
+from rag import RagError, Settings
 from rag.files import write_text
 
 from . import workers

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.config import Settings
-from rag.eval.metrics import percentile, recall_at_k
-from rag.schema import Article
+from rag import Article, Settings, percentile, recall_at_k
 
 from .corpus import ADD_ARTICLES, bench_questions, load_articles
 
@@ -27,9 +25,7 @@ def folder_mb(path: Path) -> float:
 
 
 def worker_build(size: str, store: Path, backend: str, resume: bool = False) -> dict:
-    from rag.models import load_embedder
-    from rag.store.builder import build_store
-    from rag.store.store import Store
+    from rag import Store, build_store, load_embedder
 
     started = time.perf_counter()
     articles = load_articles(size)
@@ -89,9 +85,7 @@ def worker_add(size: str, store: Path, backend: str) -> dict:
     The new articles are copies of 100 of the corpus under new ids (the split has no more articles
     than the largest size); the store's own articles are kept as they are.
     """
-    from rag.models import load_embedder
-    from rag.store.builder import build_store
-    from rag.store.store import Store
+    from rag import Store, build_store, load_embedder
 
     current = Store.load(store)
     articles = [current.articles[i] for i in current.article_order]
@@ -119,8 +113,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     """Latency of retrieval alone and of a full answer, on a loaded store, after a warm-up."""
     import faiss
 
-    from rag.pipeline import Pipeline
-    from rag.query.analyse import read_query
+    from rag import Pipeline, read_query
 
     settings = Settings().with_(store_dir=store, backend=backend)
     load_started = time.perf_counter()
@@ -157,14 +150,13 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
     _, truth = exact.search(qv, 10)
     out["recall_at_10"] = {"store": _recall(pipeline.store.dense, qv, truth)}
     if len(vectors) >= 2000:  # what the approximate indexes would give on these vectors and questions
-        from rag.store import dense
-        from rag.store.dense import DenseSettings
+        from rag import DenseSettings, build_dense_index
 
         for kind, knob, values in (
             ("hnsw", "efSearch", (128, 256, 512, 768, 1024)),
             ("ivf", "nprobe", (16, 32, 48, 64)),
         ):
-            index = dense.build(vectors, DenseSettings(kind=kind))
+            index = build_dense_index(vectors, DenseSettings(kind=kind))
             entry = index.entry
             faiss.omp_set_num_threads(1)
             out[kind] = {**entry, "recall_at_10": _recall(index, qv, truth), "ms": search_ms(index, qv)}
@@ -202,8 +194,7 @@ def _recall(index, qv: np.ndarray, truth: np.ndarray) -> float:
 
 def worker_embed(backends: list[str], n: int) -> dict:
     """Embedding alone, every backend on the same VietNews chunks in one process, and query encoding."""
-    from rag.chunking import Chunker, index_text
-    from rag.models import load_embedder
+    from rag import Chunker, index_text, load_embedder
 
     settings = Settings()
     chunker = Chunker(settings.chunking)
@@ -250,10 +241,7 @@ def worker_lexical(size: str, n_questions: int) -> dict:
     """
     import tempfile
 
-    from rag.chunking import Chunker, index_text
-    from rag.lexical.bm25 import LexicalIndex
-    from rag.query.analyse import read_query
-    from rag.text.normalise import tokens
+    from rag import Chunker, LexicalIndex, index_text, read_query, tokens
 
     settings = Settings().chunking
     t = time.perf_counter()
@@ -308,7 +296,7 @@ def worker_lexical(size: str, n_questions: int) -> dict:
         out["add_100_chunks"] = len(new_texts)
         assert grown.size == len(texts) + len(new_texts)
         # the diacritics model, built, saved, loaded and updated beside the BM25 side
-        from rag.lexical.diacritics import DiacriticRestorer
+        from rag import DiacriticRestorer
 
         all_tokens = [tokens(x) for x in texts]
         t = time.perf_counter()

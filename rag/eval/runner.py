@@ -16,12 +16,19 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import RagError
 from ..text.normalise import fold
 from .metrics import score_one, summarise
 from .questions import Item, read_jsonl, read_squad, split_of
+
+if TYPE_CHECKING:
+    from ..models.base import Embedder
+    from ..schema import Article
+    from ..store.builder import BuildReport
+    from ..store.store import Store
 
 ROWS = [
     ("recall@1", "passage recall@1 (%)"),
@@ -56,6 +63,22 @@ def eval_store_dir(path: Path, settings: Settings) -> Path:
     return settings.cache_dir / "eval-stores" / f"{path.stem}-{digest}-{settings.backend}"
 
 
+def squad_store(
+    file: Path, articles: list[Article], settings: Settings, embedder: Embedder, store_dir: Path | None = None
+) -> tuple[Store, BuildReport]:
+    """The store of a SQuAD file's paragraphs (cached by content, see `eval_store_dir`), brought up to
+    date (embedding only what changed) and loaded."""
+    from ..store.builder import build_store
+    from ..store.dense import DenseSettings
+    from ..store.store import Store
+
+    store_dir = store_dir or eval_store_dir(file, settings)
+    report = build_store(
+        articles, store_dir, embedder, settings.chunking, dense=DenseSettings(settings.dense_index)
+    )
+    return Store.load(store_dir), report
+
+
 def run_eval(
     file: Path,
     settings: Settings,
@@ -71,9 +94,6 @@ def run_eval(
 ) -> int:
     from ..models import load_embedder
     from ..pipeline import Pipeline
-    from ..store.builder import build_store
-    from ..store.dense import DenseSettings
-    from ..store.store import Store
 
     if not file.is_file():
         raise RagError(f"no such question file: {file}")
@@ -94,13 +114,10 @@ def run_eval(
         raise RagError(f"no questions in {file}")
 
     if is_squad and not unanswerable:
-        store_dir = store or eval_store_dir(file, settings)
         embedder = load_embedder(settings)
-        report = build_store(
-            articles, store_dir, embedder, settings.chunking, dense=DenseSettings(settings.dense_index)
-        )
+        loaded, report = squad_store(file, articles, settings, embedder, store)
         print(f"corpus: {len(articles)} passages of {file.name} -> {report.summary()}", file=sys.stderr)
-        pipeline = Pipeline(settings.with_(store_dir=store_dir), Store.load(store_dir), embedder)
+        pipeline = Pipeline(settings.with_(store_dir=report.store), loaded, embedder)
         key = "id"
     else:
         pipeline = Pipeline.open(settings.with_(store_dir=store))

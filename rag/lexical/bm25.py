@@ -105,6 +105,11 @@ class LexicalIndex:
         loaded = {name: Postings.load(folder / name, mmap) for name in VIEWS}
         return cls({n: p for n, (p, _) in loaded.items()}, scorers={n: bm for n, (_, bm) in loaded.items()})
 
+    @property
+    def memory_mapped(self) -> bool:
+        """Whether the scores are mapped from their files rather than read into memory."""
+        return all(isinstance(bm.scores["data"], np.memmap) for bm in self._bm25.values())
+
     def vocabulary_size(self, view: str) -> int:
         return len(self._postings[view].vocab)
 
