@@ -47,14 +47,17 @@ def recall_at_10(index, vectors: np.ndarray, queries: np.ndarray) -> float:
     return recall_at_k(index.search(queries, 10)[1], truth)
 
 
+def approximate(kind: str):
+    """An approximate index over clustered vectors, the vectors and questions near them."""
+    vectors, queries = clustered(20_000), clustered(200, seed=1)
+    index = dense.build(vectors, DenseSettings(kind=kind))
+    assert index.entry["type"] == kind and index.entry["vectors"] == "float16"
+    return index, vectors, queries
+
 
 def test_ivf_recall_at_10_against_exact_search():
-    vectors = clustered(20_000)
-    queries = clustered(200, seed=1)
-    index = dense.build(vectors, DenseSettings(kind="ivf"))
-    entry = index.entry
-    assert entry["type"] == "ivf" and entry["vectors"] == "float16"
-    assert entry["nlist"] == ivf_params(20_000)["nlist"] and index.index.nprobe == entry["nprobe"]
+    index, vectors, queries = approximate("ivf")
+    assert index.entry["nlist"] == ivf_params(20_000)["nlist"] and index.index.nprobe == index.entry["nprobe"]
     assert recall_at_10(index, vectors, queries) >= 0.98
     # the index really is approximate: one list scanned loses neighbours
     index.index.nprobe = 1
@@ -62,12 +65,8 @@ def test_ivf_recall_at_10_against_exact_search():
 
 
 def test_hnsw_recall_at_10_against_exact_search():
-    vectors = clustered(20_000)
-    queries = clustered(200, seed=1)
-    index = dense.build(vectors, DenseSettings(kind="hnsw"))
-    entry = index.entry
-    assert entry["type"] == "hnsw" and entry["vectors"] == "float16"
-    assert entry["ef_search"] == index.index.hnsw.efSearch == hnsw_ef_search(20_000)
+    index, vectors, queries = approximate("hnsw")
+    assert index.entry["ef_search"] == index.index.hnsw.efSearch == hnsw_ef_search(20_000)
     assert recall_at_10(index, vectors, queries) >= 0.98
     index.index.hnsw.efSearch = 1  # the index really is approximate
     assert recall_at_10(index, vectors, queries) < 0.98

@@ -29,6 +29,11 @@ class DenseIndex:
         raise NotImplementedError
 
     @classmethod
+    def entry_of(cls, prev: DenseIndex | None) -> dict | None:
+        """The previous generation's manifest entry when it is of this kind (its parameters reused)."""
+        return prev.entry if prev is not None and prev.entry.get("type") == cls.kind else None
+
+    @classmethod
     def load(cls, path: Path, entry: dict) -> DenseIndex:
         return cls(faiss.read_index(str(path)), entry)
 

@@ -30,7 +30,7 @@ class Index(DenseIndex):
     @classmethod
     def build(cls, vectors: np.ndarray, prev: DenseIndex | None = None, appended_from: int | None = None):
         n, dim = vectors.shape
-        old = prev.entry if prev is not None and prev.entry.get("type") == cls.kind else None
+        old = cls.entry_of(prev)
         params = {k: old.get(k) for k in PARAMS} if old else dict(PARAMS)
         params["ef_search"] = ef_search(n)
         with build_threads():

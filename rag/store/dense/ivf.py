@@ -28,7 +28,7 @@ class Index(DenseIndex):
     @classmethod
     def build(cls, vectors: np.ndarray, prev: DenseIndex | None = None, appended_from: int | None = None):
         n, dim = vectors.shape
-        old = prev.entry if prev is not None and prev.entry.get("type") == cls.kind else None
+        old = cls.entry_of(prev)
         with build_threads():
             if old and n <= old.get("trained_on", 0) * RETRAIN_GROWTH:
                 index = faiss.clone_index(prev.index)
