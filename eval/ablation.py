@@ -115,7 +115,7 @@ def timing(store_dir: Path, embedder, tokenised, items, settings: Settings) -> t
     first = steps()[0]
     base_store = replace(Store.load(store_dir), lexical=LexicalIndex.from_tokens(tokenised, **first.lexical))
     s = settings.with_(store_dir=store_dir)
-    base = Pipeline(s, base_store, embedder, first.retrieval, first.answer)
+    base = Pipeline(s, base_store, embedder, first.retrieval, first.answer, follow=False)
     shipped = Pipeline(s, Store.load(store_dir), embedder)
     times: tuple[list[float], list[float]] = ([], [])
     for it in items:
@@ -146,7 +146,7 @@ def main() -> int:
         # the same generation, searched with this step's keyword index (the store itself is read-only)
         step_store = replace(store, lexical=LexicalIndex.from_tokens(tokenised, **step.lexical))
         s = settings.with_(store_dir=store_dir)
-        pipeline = Pipeline(s, step_store, cached, step.retrieval, step.answer)
+        pipeline = Pipeline(s, step_store, cached, step.retrieval, step.answer, follow=False)
         outcomes = []
         for it in items:
             asked = fold(it.question) if step.strip else it.question

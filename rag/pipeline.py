@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,10 +22,11 @@ from .query.retrieve import RetrievalSettings, Retriever
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
 from .store.dense import DenseSettings
-from .store.layout import store_exists
+from .store.layout import current_name, store_exists
 from .store.store import Store
 
 Log = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 def _stderr(msg: str) -> None:
@@ -83,8 +86,27 @@ def build_index(
     return IndexResult(report, problems)
 
 
+@dataclass(frozen=True)
+class Engine:
+    """One loaded generation with what searches and answers over it; a question keeps the engine it
+    started with, so a generation switched meanwhile never changes an answer half-way."""
+
+    store: Store
+    retriever: Retriever
+    answerer: Answerer
+
+
 class Pipeline:
-    """A loaded store plus the model: answers questions."""
+    """A loaded store plus the model: answers questions.
+
+    It follows the store: before each question it reads the store's CURRENT (27 µs measured, against
+    11 ms for the answer, so it is not rate-limited), and when a build has switched it to another
+    generation, the first question to notice loads that one and answers from it. Questions asked
+    meanwhile from other threads answer from the generation loaded before, without waiting; a
+    generation that cannot be used (damaged, another model) is logged once and the pipeline stays on
+    the one it has. `follow=False` pins the store given (the ablation study
+    searches a store it changed in memory).
+    """
 
     def __init__(
         self,
@@ -93,13 +115,65 @@ class Pipeline:
         embedder: Embedder,
         retrieval: RetrievalSettings | None = None,
         answering: AnswerSettings | None = None,
+        *,
+        follow: bool = True,
     ):
         store.check_model(embedder.model, embedder.backend)
         self.settings = settings
-        self.store = store
         self.embedder = embedder
-        self.retriever = Retriever(store, embedder, retrieval)
-        self.answerer = Answerer(store.lexical, answering)
+        self._retrieval, self._answering = retrieval, answering
+        self._engine = self._engine_for(store)
+        self._follow = follow
+        self._reload_lock = threading.Lock()
+        self._refused: str | None = None  # a generation that could not be used: not tried again
+
+    def _engine_for(self, store: Store) -> Engine:
+        return Engine(
+            store, Retriever(store, self.embedder, self._retrieval), Answerer(store.lexical, self._answering)
+        )
+
+    @property
+    def store(self) -> Store:
+        return self._engine.store
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._engine.retriever
+
+    @property
+    def answerer(self) -> Answerer:
+        return self._engine.answerer
+
+    def current(self) -> Engine:
+        """The engine of the store's current generation, loading it first if a build switched it."""
+        engine = self._engine
+        if not self._follow:
+            return engine
+        name = current_name(engine.store.folder.parent)
+        if name is None or name in (engine.store.generation, self._refused):
+            return engine
+        return self._switch(name) or engine
+
+    def _switch(self, name: str) -> Engine | None:
+        if not self._reload_lock.acquire(blocking=False):
+            return None  # another question is loading it: this one answers from the generation it has
+        try:
+            if self._engine.store.generation == name:
+                return self._engine
+            store_dir = self._engine.store.folder.parent
+            try:
+                store = Store.load(store_dir)
+                store.check_model(self.embedder.model, self.embedder.backend)
+            except RagError as exc:
+                self._refused = name
+                log.warning("not switching to %s/%s, still answering from %s: %s",
+                            store_dir, name, self._engine.store.generation, exc)  # fmt: skip
+                return None
+            self._engine = self._engine_for(store)
+            log.info("answering from %s/%s", store_dir, store.generation)
+            return self._engine
+        finally:
+            self._reload_lock.release()
 
     @classmethod
     def open(
@@ -147,9 +221,11 @@ class Pipeline:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
-        query = read_query(text, self.retriever.restorer)
+        engine = self.current()
+        query = read_query(text, engine.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
-        reply = self.answerer.answer(query, self.retriever.search(query, self.answerer.passages_wanted(k)))
+        hits = engine.retriever.search(query, engine.answerer.passages_wanted(k))
+        reply = engine.answerer.answer(query, hits)
         return Answer(
             question=text,
             text=reply.text,
@@ -164,17 +240,18 @@ class Pipeline:
 
     def article(self, article_id: str) -> Article:
         try:
-            return self.store.articles[article_id]
+            return self.current().store.articles[article_id]
         except KeyError:
             raise RagError(f"no article {article_id!r} in the index") from None
 
     def info(self) -> dict:
         """What the bot knows: shown in the page title and `rag ask` headers."""
-        m = self.store.manifest
-        publishers = sorted({a.publisher for a in self.store.articles.values() if a.publisher})
+        store = self.current().store
+        m = store.manifest
+        publishers = sorted({a.publisher for a in store.articles.values() if a.publisher})
         return {
-            "articles": len(self.store.articles),
-            "chunks": len(self.store.chunks),
+            "articles": len(store.articles),
+            "chunks": len(store.chunks),
             "publishers": publishers,
             "built_at": m["built_at"],
             "model": m["embedding"]["model"],

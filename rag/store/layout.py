@@ -54,16 +54,24 @@ def store_exists(store_dir: Path) -> bool:
 
 
 def switch(store_dir: Path, name: str) -> None:
-    """Make generation `name` the current one (one atomic rename), and drop the one it replaces."""
-    old = current_generation(store_dir)
+    """Make generation `name` the current one (one atomic rename).
+
+    The generation it replaces stays on disk until the next build's `sweep`: a reader that read CURRENT
+    just before the switch can still load it whole (a running Pipeline moves to the new one at its next
+    question). Older ones (a long build's earlier checkpoints) are removed now.
+    """
+    old = current_name(store_dir)
     write_text(store_dir / CURRENT, name + "\n")
-    if old is not None and old.name != name:
-        remove(old)
+    _remove_generations(store_dir, keep={name, old})
 
 
 def sweep(store_dir: Path) -> None:
-    """Remove what interrupted builds left behind (never the generation CURRENT names)."""
-    keep = current_name(store_dir)
+    """At the start of a build: remove what interrupted builds left behind, and every generation but
+    the current one."""
+    _remove_generations(store_dir, keep={current_name(store_dir)})
+
+
+def _remove_generations(store_dir: Path, keep: set[str | None]) -> None:
     for path in store_dir.iterdir():
-        if path.name.startswith(("gen-", ".gen-")) and path.is_dir() and path.name != keep:
+        if path.name.startswith(("gen-", ".gen-")) and path.is_dir() and path.name not in keep:
             remove(path)
