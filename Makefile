@@ -14,9 +14,9 @@ run: setup
 
 test: setup
 	./scripts/install-browser.sh
-	$(VENV)/bin/ruff check rag tests
+	$(VENV)/bin/ruff check rag tests benchmarks eval scripts
 	RAG_BROWSER_REQUIRED=1 $(VENV)/bin/python -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check rag tests
-	$(VENV)/bin/ruff format --check rag tests
+	$(VENV)/bin/ruff check rag tests benchmarks eval scripts
+	$(VENV)/bin/ruff format --check rag tests benchmarks eval scripts
