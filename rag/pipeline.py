@@ -18,6 +18,7 @@ from .models import load_embedder
 from .models.base import Embedder
 from .query.analyse import prepare_question, read_query
 from .query.extract import Answerer, AnswerSettings
+from .query.grounding import Grounder
 from .query.retrieve import RetrievalSettings, Retriever
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
@@ -129,7 +130,9 @@ class Pipeline:
 
     def _engine_for(self, store: Store) -> Engine:
         return Engine(
-            store, Retriever(store, self.embedder, self._retrieval), Answerer(store.lexical, self._answering)
+            store,
+            Retriever(store, self.embedder, self._retrieval),
+            Answerer(store.lexical, self._answering, steps=(Grounder(),)),
         )
 
     @property

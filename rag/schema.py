@@ -103,6 +103,7 @@ class Citation:
     start: int  # offsets of the quote in the passage
     end: int
     score: float
+    context: str | None = None  # the place (or title) the quote leaves implicit: "Hà Giang" for "tỉnh ta"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -201,12 +201,20 @@ class Candidate:
     end: int
     score: float
     whole: float  # share of the question's words it holds whole
+    context: str | None = None  # what the sentence leaves implicit, set by a step (query/grounding.py)
+
+
+# A step run on the scored sentences before any is chosen: it may drop some or set their context.
+Step = Callable[["Asked", list[Candidate]], list[Candidate]]
 
 
 class Answerer:
-    def __init__(self, lexical: LexicalIndex, settings: AnswerSettings | None = None):
+    def __init__(
+        self, lexical: LexicalIndex, settings: AnswerSettings | None = None, steps: Sequence[Step] = ()
+    ):
         self.lexical = lexical
         self.settings = settings or AnswerSettings()
+        self.steps = tuple(steps)  # e.g. grounding: keep to the place the question names
         # IDF of a term no article uses (df = 0): such a term weighs most.
         self._max_idf = math.log(1.0 + (lexical.size + 0.5) / 0.5)
 
@@ -299,10 +307,25 @@ class Answerer:
         asked = self.read(query)
         return self.compose(asked, self.rerank(asked, hits))
 
+    def ranked(self, asked: Asked, hits: list[Hit]) -> tuple[list[Candidate], list[Hit]]:
+        """The candidates the steps keep, best first, and the hits with the passage of the best kept one
+        first when a step dropped the sentences of a better passage (the support is judged on it)."""
+        ranked = self.candidates(asked, hits)
+        before = len(ranked)
+        for step in self.steps:
+            ranked = step(asked, ranked)
+        if ranked and len(ranked) < before and ranked[0].hit is not hits[0]:
+            hits = [ranked[0].hit] + [h for h in hits if h is not ranked[0].hit]
+        return ranked, hits
+
+    def abstains(self, asked: Asked, ranked: list[Candidate], lead: list[Hit]) -> bool:
+        s = self.settings
+        return not ranked or self.support(asked, lead) < s.min_support or self.lacks_asked_number(asked, lead)
+
     def compose(self, asked: Asked, hits: list[Hit]) -> Reply:
         s = self.settings
-        ranked = self.candidates(asked, hits)
-        if not ranked or self.support(asked, hits) < s.min_support or self.lacks_asked_number(asked, hits):
+        ranked, lead = self.ranked(asked, hits)
+        if self.abstains(asked, ranked, lead):
             return Reply(ABSTAIN_MESSAGE, True, [], hits)
         chosen = [ranked[0]]
         for c in ranked[1 : s.max_sentences]:
@@ -322,4 +345,5 @@ class Answerer:
             n=n, article_id=chunk.article_id, source=article.path, title=article.title, date=article.date,
             publisher=article.publisher, passage=chunk.text, passage_start=chunk.start, passage_end=chunk.end,
             quote=chunk.text[c.start : c.end], start=c.start, end=c.end, score=round(c.score, 4),
+            context=c.context,
         )  # fmt: skip
