@@ -54,3 +54,8 @@ def test_an_implicit_subject_is_shown_with_its_place(pipeline):
         "Ban Dân vận Tỉnh ủy An Giang ký kết kế hoạch phối hợp với Ban Dân vận Thành ủy nào?"
     )
     assert named_itself.citations[0].context is None
+
+
+def test_a_second_sentence_comes_from_the_same_article(pipeline):
+    answer = pipeline.ask("Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?")
+    assert len({c.article_id for c in answer.citations}) == 1

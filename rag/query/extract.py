@@ -194,6 +194,11 @@ class Asked:
         return sum(w for word, w in self.topic if _joined(word) in joined) / total if total else 0.0
 
 
+def same_story(a: Hit, b: Hit) -> bool:
+    """One article, or paragraphs of one (a SQuAD set's paragraphs are articles sharing their title)."""
+    return a.article.id == b.article.id or (bool(a.article.title) and a.article.title == b.article.title)
+
+
 @dataclass
 class Candidate:
     hit: Hit
@@ -329,8 +334,11 @@ class Answerer:
             return Reply(ABSTAIN_MESSAGE, True, [], hits)
         chosen = [ranked[0]]
         for c in ranked[1 : s.max_sentences]:
-            # a further sentence must score close to the first and hold a word of the question itself
-            if c.score >= s.second_ratio * ranked[0].score and c.whole > 0:
+            # a further sentence must score close to the first, hold a word of the question itself and
+            # come from the same story: a question about one thing is answered from one article
+            # (a question over several is query/spanning.py's)
+            close = c.score >= s.second_ratio * ranked[0].score
+            if close and c.whole > 0 and same_story(c.hit, ranked[0].hit):
                 chosen.append(c)
         if len({c.hit.article.id for c in chosen}) == 1:  # one article: read in its own order
             chosen.sort(key=lambda c: c.hit.chunk.start + c.start)
