@@ -20,6 +20,7 @@ from .query.analyse import prepare_question, read_query
 from .query.extract import Answerer, AnswerSettings
 from .query.grounding import Grounder
 from .query.retrieve import RetrievalSettings, Retriever
+from .query.spanning import Spanner, spans
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
 from .store.dense import DenseSettings
@@ -95,6 +96,7 @@ class Engine:
     store: Store
     retriever: Retriever
     answerer: Answerer
+    spanner: Spanner
 
 
 class Pipeline:
@@ -129,11 +131,8 @@ class Pipeline:
         self._seen: tuple | None = None  # CURRENT's identity when it was last read
 
     def _engine_for(self, store: Store) -> Engine:
-        return Engine(
-            store,
-            Retriever(store, self.embedder, self._retrieval),
-            Answerer(store.lexical, self._answering, steps=(Grounder(),)),
-        )
+        answerer = Answerer(store.lexical, self._answering, steps=(Grounder(),))
+        return Engine(store, Retriever(store, self.embedder, self._retrieval), answerer, Spanner(answerer))
 
     @property
     def store(self) -> Store:
@@ -237,8 +236,12 @@ class Pipeline:
         engine = self.current()
         query = read_query(text, engine.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
-        hits = engine.retriever.search(query, engine.answerer.passages_wanted(k))
-        reply = engine.answerer.answer(query, hits)
+        wide = spans(text)  # one fact of each of several articles
+        depth = max(engine.answerer.passages_wanted(k), engine.spanner.settings.depth if wide else 0)
+        hits = engine.retriever.search(query, depth)
+        asked = engine.answerer.read(query)
+        hits = engine.answerer.rerank(asked, hits)
+        reply = (engine.spanner if wide else engine.answerer).compose(asked, hits)
         return Answer(
             question=text,
             text=reply.text,
@@ -248,6 +251,7 @@ class Pipeline:
             notice=notice,
             mode=query.mode,
             searched_as=query.search_text if query.restored else None,
+            spans=reply.spans,
             seconds=time.perf_counter() - started,
         )
 

@@ -117,6 +117,7 @@ class Reply:
     abstained: bool
     citations: list[Citation]
     hits: list[Hit]  # reranked, best first
+    spans: bool = False  # one quote from each of several articles (query/spanning.py)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Answer:
     seconds: float = 0.0
     mode: str = "accented"  # how the question was read: accented, unaccented (restored) ...
     searched_as: str | None = None  # the question as searched, when it differs (restored diacritics)
+    spans: bool = False  # one quote from each of several articles, grouped by article
 
     def to_dict(self) -> dict:
         """The stable JSON shape of `rag ask --json` and of the page's API."""
@@ -146,5 +148,6 @@ class Answer:
             "notice": self.notice,
             "mode": self.mode,
             "searched_as": self.searched_as,
+            "spans": self.spans,
             "seconds": round(self.seconds, 4),
         }
