@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -17,6 +17,7 @@ from .ingest import Problem, read_articles
 from .models import load_embedder
 from .models.base import Embedder
 from .query.analyse import prepare_question, read_query
+from .query.conversation import Completer, Completion, parse_history
 from .query.extract import Answerer, AnswerSettings
 from .query.grounding import Grounder
 from .query.retrieve import RetrievalSettings, Retriever
@@ -28,6 +29,7 @@ from .store.layout import CURRENT, current_name, store_exists
 from .store.store import Store
 
 Log = Callable[[str], None]
+History = Sequence[str | dict]  # earlier questions, or {"question", "answer", "standalone"}: parse_history
 log = logging.getLogger(__name__)
 
 
@@ -96,6 +98,7 @@ class Engine:
     store: Store
     retriever: Retriever
     answerer: Answerer
+    completer: Completer
     spanner: Spanner
 
 
@@ -132,7 +135,13 @@ class Pipeline:
 
     def _engine_for(self, store: Store) -> Engine:
         answerer = Answerer(store.lexical, self._answering, steps=(Grounder(),))
-        return Engine(store, Retriever(store, self.embedder, self._retrieval), answerer, Spanner(answerer))
+        return Engine(
+            store,
+            Retriever(store, self.embedder, self._retrieval),
+            answerer,
+            Completer(idf=lambda word: answerer.word_idf(word, "folded")),
+            Spanner(answerer),
+        )
 
     @property
     def store(self) -> Store:
@@ -230,16 +239,22 @@ class Pipeline:
         embedder = embedder or load_embedder(settings)
         return cls(settings, store, embedder)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, *, history: History | None = None) -> Answer:
+        """Answer `question`; with `history` (the earlier turns of its conversation, oldest first: see
+        `query.conversation.parse_history`), a follow-up is completed from them first."""
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
         engine = self.current()
-        query = read_query(text, engine.retriever.restorer)
+        turns = parse_history(history)
+        completion = engine.completer.complete(text, turns) if turns else Completion(text)
+        query = read_query(completion.standalone, engine.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
-        wide = spans(text)  # one fact of each of several articles
+        wide = spans(completion.standalone)
         depth = max(engine.answerer.passages_wanted(k), engine.spanner.settings.depth if wide else 0)
         hits = engine.retriever.search(query, depth)
-        asked = engine.answerer.read(query)
+        # an article's title added to a follow-up finds the article; the sentences answer the question
+        quoting = read_query(completion.core, engine.retriever.restorer) if completion.core else query
+        asked = engine.answerer.read(quoting)
         hits = engine.answerer.rerank(asked, hits)
         reply = (engine.spanner if wide else engine.answerer).compose(asked, hits)
         return Answer(
@@ -251,6 +266,7 @@ class Pipeline:
             notice=notice,
             mode=query.mode,
             searched_as=query.search_text if query.restored else None,
+            standalone=completion.standalone,
             spans=reply.spans,
             seconds=time.perf_counter() - started,
         )

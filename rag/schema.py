@@ -133,6 +133,7 @@ class Answer:
     seconds: float = 0.0
     mode: str = "accented"  # how the question was read: accented, unaccented (restored) ...
     searched_as: str | None = None  # the question as searched, when it differs (restored diacritics)
+    standalone: str = ""  # the question completed from the conversation (the typed one when it stands alone)
     spans: bool = False  # one quote from each of several articles, grouped by article
 
     def to_dict(self) -> dict:
@@ -148,6 +149,7 @@ class Answer:
             "notice": self.notice,
             "mode": self.mode,
             "searched_as": self.searched_as,
+            "standalone": self.standalone or self.question,
             "spans": self.spans,
             "seconds": round(self.seconds, 4),
         }

@@ -223,6 +223,11 @@ class Answerer:
         # IDF of a term no article uses (df = 0): such a term weighs most.
         self._max_idf = math.log(1.0 + (lexical.size + 0.5) / 0.5)
 
+    def word_idf(self, word: tuple[str, ...], view: str = "accented") -> float:
+        """A word weighs as its rarest syllable pair; one the articles never use weighs most."""
+        terms = [f"{a}_{b}" for a, b in zip(word, word[1:], strict=False)] or [word[0]]
+        return max(self.lexical.idf(t, view) or self._max_idf for t in terms)
+
     def read(self, query: Query) -> Asked:
         folded = query.mode == "unaccented"
         stop = FOLDED_QUESTION_WORDS if folded else QUESTION_WORDS
@@ -233,9 +238,7 @@ class Answerer:
         for word in dict.fromkeys(words(query.search_text, folded)):
             if len(word) == 1 and word[0] in stop or " ".join(word) in QUESTION_PHRASES:
                 continue
-            # a word weighs as its rarest syllable pair; one the articles never use weighs most
-            terms = [f"{a}_{b}" for a, b in zip(word, word[1:], strict=False)] or [word[0]]
-            topic.append((word, max(self.lexical.idf(t, view) or self._max_idf for t in terms)))
+            topic.append((word, self.word_idf(word, view)))
         qtype = question_type(query.search_text)
         unit = asked_unit(query.terms) if qtype in ("number", "time") else None
         return Asked(query, folded, weights, topic, qtype, set(query.terms), unit)
