@@ -140,7 +140,7 @@ def test_the_ask_endpoint_is_named_and_documented(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert list(api["named_endpoints"]) == ["/ask"]  # the chat's own events are private
     params = [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]]
-    assert params == ["question", "top_k"]
+    assert params == ["question", "top_k", "history"]
 
 
 def test_the_api_returns_what_rag_ask_json_prints(client, ui_pipeline, monkeypatch, capsys):
@@ -163,6 +163,27 @@ def test_the_api_refuses_bad_input_with_the_cli_error_shape(client):
     assert set(bad_k) == {"question", "error"} and "top_k" in bad_k["error"]
     default = client.predict(question="An Khê tiếp nhận bao nhiêu đơn?", api_name="/ask")
     assert len(default["passages"]) == 5
+    bad_history = client.predict(question="An Khê?", history={"question": "x"}, api_name="/ask")
+    assert set(bad_history) == {"question", "error"} and "history" in bad_history["error"]
+
+
+def test_the_api_carries_a_conversation_in_its_requests(client):
+    # the server keeps nothing between requests: the conversation comes with each one
+    first = client.predict(question="An Khê tiếp nhận bao nhiêu đơn?", api_name="/ask")
+    assert first["standalone"] == first["question"]
+    follow = client.predict(
+        question="Đang xét bao nhiêu đơn?",
+        history=[{"question": first["question"], "answer": first}],
+        api_name="/ask",
+    )
+    assert follow["standalone"] == "Đang xét bao nhiêu đơn ở An Khê?" and "28 đơn" in follow["answer"]
+    alone = client.predict(question="Đang xét bao nhiêu đơn?", api_name="/ask")
+    assert alone["standalone"] == "Đang xét bao nhiêu đơn?"
+    # the earlier questions alone will do where the completion needs no answer
+    questions = ["Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?"]
+    other = client.predict(question="Còn Bắc Giang thì sao?", history=questions, api_name="/ask")
+    assert other["standalone"] == "Năm 2020 Bắc Giang có bao nhiêu mô hình Dân vận khéo?"
+    assert "4,2 nghìn" in other["answer"]
 
 
 # --- the queue ------------------------------------------------------------------------------------------
@@ -176,10 +197,10 @@ class GatedPipeline:
         self.settings = inner.settings
         self.gate = threading.Event()
 
-    def ask(self, question, top_k=None):
+    def ask(self, question, top_k=None, history=None):
         if question.startswith("chậm"):
             assert self.gate.wait(30), "never released"
-        return self.inner.ask(question, top_k)
+        return self.inner.ask(question, top_k, history=history)
 
     def info(self):
         return self.inner.info()

@@ -158,12 +158,18 @@ def respond(pipeline, question: str, history: list | None, top_k: float, show_al
     return history, "", sources, d, _notice(answer.notice)
 
 
-def api_ask(pipeline, question: str, top_k: int) -> dict[str, Any]:
-    """What `rag ask --json` prints: the answer object, or {question, error} for a question it refuses."""
+HISTORY_TURNS = 8  # earlier turns a request may carry: what a follow-up leans on is recent
+
+
+def api_ask(pipeline, question: str, top_k: int, history: list | None = None) -> dict[str, Any]:
+    """What `rag ask --json` prints: the answer object, or {question, error} for a question it refuses.
+    `history` is the conversation so far, oldest first (questions, or {question, answer} objects)."""
     try:
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 100:
             raise QuestionError(f"top_k phải là số nguyên từ 1 đến 100, không phải {top_k!r}.")
-        return pipeline.ask(question, top_k=top_k).to_dict()
+        if history is not None and not isinstance(history, list):
+            raise QuestionError("history phải là danh sách các câu hỏi trước (cũ nhất trước), hoặc để trống.")
+        return pipeline.ask(question, top_k=top_k, history=(history or [])[-HISTORY_TURNS:]).to_dict()
     except QuestionError as exc:
         return {"question": question, "error": str(exc)}
 
@@ -185,9 +191,11 @@ def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
     def clear():
         return [], "", sources_html(None, lookup), None, _notice(None)
 
-    def ask(question: str, top_k: int = default_k) -> dict[str, Any]:
-        """Answer one question: the same JSON object `rag ask --json` prints for it."""
-        return api_ask(pipeline, question, top_k)
+    def ask(question: str, top_k: int = default_k, history: list | None = None) -> dict[str, Any]:
+        """Answer one question: the same JSON object `rag ask --json` prints for it. `history`: the
+        earlier questions of the conversation, oldest first (or {question, answer} objects, the answer
+        as /ask returned it); a follow-up is completed from them, see "standalone"."""
+        return api_ask(pipeline, question, top_k, history)
 
     with gr.Blocks(title="Hỏi đáp tin tức · rag-vi", analytics_enabled=False) as demo:
         gr.HTML(header_html(info), elem_id="rv-header")
