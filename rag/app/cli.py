@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask the questions against --store (default: vectorstore/), where none is answerable",
     )
     p.add_argument("--details", type=Path, metavar="FILE", help="write one JSON line per question")
+    p.add_argument(
+        "--after-unrelated",
+        action="store_true",
+        help="SQuAD sets: ask each question right after one about another article, in one conversation",
+    )
 
     p = sub.add_parser("bench", help="measure build and question costs against a plain LangChain script")
     p.add_argument(
@@ -266,6 +271,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         split=args.split,
         unanswerable=args.unanswerable,
         details=args.details,
+        after_unrelated=args.after_unrelated,
     )
 
 
