@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import QuestionError, RagError
 from ..ingest.jsonl import read_records
 from ..text.normalise import fold, typed_without_diacritics
-from .render import answer_html, header_html, notice_html, question_html, sources_html
+from .render import EMPTY_SOURCES, answer_html, articles_html, header_html, notice_html, question_html
 
 # No analytics or version checks: the page must start on a machine without internet access.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -139,26 +139,42 @@ def _notice(message: str | None) -> dict:
     return gr.update(value=notice_html(message), visible=bool(message))
 
 
-def respond(pipeline, question: str, history: list | None, top_k: float, show_all: bool) -> tuple:
-    """One chat turn -> (chat, input box, sources, latest answer, notice); never raises."""
-    history = list(history or [])
+HISTORY_TURNS = 8  # earlier turns a request may carry: what a follow-up leans on is recent
+
+
+def _turn_record(d: dict) -> dict:
+    """What the page keeps of an answer for the next question's history: enough to complete a
+    follow-up (what was asked and answered, and what the answer was about), not its passages list."""
+    keep = ("question", "standalone", "answer", "abstained")
+    cites = [{k: c.get(k) for k in ("context", "title", "passage")} for c in d.get("citations", [])]
+    return {"question": d["question"], "answer": {**{k: d.get(k) for k in keep}, "citations": cites}}
+
+
+def _answers_in(chat: list) -> int:
+    return sum(
+        1 for m in chat if (m.get("role") if isinstance(m, dict) else getattr(m, "role", None)) == "assistant"
+    )
+
+
+def respond(pipeline, question: str, chat: list | None, turns: list | None, top_k: float) -> tuple:
+    """One chat turn -> (chat, input box, conversation, notice); never raises.
+
+    The conversation (the earlier turns, passed as the question's history) lives in the page and comes
+    with each request: the server keeps nothing between them."""
+    chat, turns = list(chat or []), list(turns or [])
     try:
-        answer = pipeline.ask(question, top_k=int(top_k))
+        answer = pipeline.ask(question, top_k=int(top_k), history=turns[-HISTORY_TURNS:])
     except QuestionError as exc:
-        return history, gr.skip(), gr.skip(), gr.skip(), _notice(str(exc))
+        return chat, gr.skip(), gr.skip(), _notice(str(exc))
     except Exception:  # noqa: BLE001 - the page shows a notice; the log keeps the traceback
         log.exception("question failed: %r", question[:200] if isinstance(question, str) else question)
-        return history, gr.skip(), gr.skip(), gr.skip(), _notice(INTERNAL_ERROR)
+        return chat, gr.skip(), gr.skip(), _notice(INTERNAL_ERROR)
     d = answer.to_dict()
-    history += [
+    chat += [
         {"role": "user", "content": question_html(d["question"])},
-        {"role": "assistant", "content": answer_html(d)},
+        {"role": "assistant", "content": answer_html(d, _answers_in(chat) + 1, article_lookup(pipeline))},
     ]
-    sources = sources_html(d, article_lookup(pipeline), show_all=show_all)
-    return history, "", sources, d, _notice(answer.notice)
-
-
-HISTORY_TURNS = 8  # earlier turns a request may carry: what a follow-up leans on is recent
+    return chat, "", [*turns, _turn_record(d)], _notice(answer.notice)
 
 
 def api_ask(pipeline, question: str, top_k: int, history: list | None = None) -> dict[str, Any]:
@@ -174,22 +190,150 @@ def api_ask(pipeline, question: str, top_k: int, history: list | None = None) ->
         return {"question": question, "error": str(exc)}
 
 
+# --- the articles the bot knows ----------------------------------------------------------------------
+
+ARTICLES_PAGE = 20
+
+
+def article_rows(pipeline, query: str = "") -> list:
+    """The articles, newest first; `query` keeps those whose title, place, publisher or file hold it
+    (with or without diacritics)."""
+    from ..query.grounding import about
+
+    wanted = fold(" ".join(query.lower().split()))
+    rows = []
+    for a in pipeline.current().store.articles.values():
+        hay = fold(f"{a.title} {a.publisher or ''} {a.path}".lower())
+        if wanted and wanted not in hay:
+            main = about(a).main  # the place is read only when the cheap fields do not match
+            if main is None or wanted not in fold(main.name.lower()):
+                continue
+        rows.append(a)
+    rows.sort(key=lambda a: (a.date or "", a.title), reverse=True)
+    return rows
+
+
+def articles_page(pipeline, query: str, page: float) -> tuple[str, int]:
+    """One page of the list: (its HTML, the page number shown)."""
+    from ..query.grounding import about
+
+    found = article_rows(pipeline, query or "")
+    pages = max(1, -(-len(found) // ARTICLES_PAGE))
+    page = min(max(1, int(page or 1)), pages)
+    shown = found[(page - 1) * ARTICLES_PAGE : page * ARTICLES_PAGE]
+    rows = [
+        {"title": a.title, "place": (about(a).main.name if about(a).main else ""), "date": a.date,
+         "publisher": a.publisher, "url": a.url, "path": a.path}
+        for a in shown
+    ]  # fmt: skip
+    return articles_html(rows, len(found), (query or "").strip(), page, pages), page
+
+
+# --- the page --------------------------------------------------------------------------------------------
+
+
+def chat_panel(examples: list[str], default_k: int) -> dict:
+    """The conversation: the chat, notices, the question box, examples, settings. -> its components."""
+    c: dict = {}
+    c["chat"] = gr.Chatbot(
+        label="Hội thoại",
+        show_label=False,
+        elem_id="rv-chat",
+        height=520,
+        placeholder=(
+            "**Hãy đặt một câu hỏi về nội dung các bài báo.**  \n"
+            "Ví dụ: một con số, một ngày tháng, ai đã làm gì. Hỏi tiếp được: “Còn Bắc Giang thì sao?”"
+        ),
+        render_markdown=False,  # messages are HTML built by render, every text escaped
+        sanitize_html=True,  # and sanitized again by the page
+        latex_delimiters=[],
+        feedback_options=None,
+        buttons=[],
+        autoscroll=True,
+    )
+    c["notice"] = gr.HTML("", elem_id="rv-notice", visible=False)
+    with gr.Row(equal_height=True, elem_id="rv-ask-row"):
+        c["box"] = gr.Textbox(
+            placeholder="Nhập câu hỏi, có dấu hoặc không dấu, rồi nhấn Enter…",
+            label="Câu hỏi",
+            show_label=False,
+            lines=1,
+            max_lines=6,
+            scale=6,
+            autofocus=True,
+            elem_id="rv-question",
+        )
+        c["send"] = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="rv-send")
+    c["new"] = gr.Button("Cuộc trò chuyện mới", size="sm", variant="secondary", elem_id="rv-new")
+    c["examples"] = []
+    if examples:
+        gr.Markdown("Thử hỏi:", elem_classes="rv-examples-label")
+        with gr.Row(elem_id="rv-examples"):
+            for q in examples:
+                c["examples"].append((q, gr.Button(q, size="sm", variant="secondary")))
+    with gr.Accordion("Tùy chọn", open=False, elem_id="rv-settings"):
+        c["top_k"] = gr.Slider(
+            1,
+            MAX_TOP_K,
+            value=default_k,
+            step=1,
+            label="Số đoạn văn truy xuất",
+            info="Bao nhiêu đoạn gần nhất được tìm cho mỗi câu hỏi.",
+        )
+        c["show_all"] = gr.Checkbox(label="Hiện mọi đoạn đã truy xuất, kèm điểm số", elem_id="rv-show-all")
+    # the conversation so far, held by the page (a hidden value, not server state): each question's history
+    c["turns"] = gr.JSON([], visible=False)
+    return c
+
+
+def sources_panel() -> gr.HTML:
+    """Beside the chat on a wide screen: the sources of the answer last clicked (the latest by default)."""
+    return gr.HTML(
+        f'<div class="rv-panel">{EMPTY_SOURCES}</div>',
+        elem_id="rv-sources",
+        js_on_load=SOURCES_JS,
+        container=True,
+        padding=True,
+    )
+
+
+def articles_panel(pipeline) -> None:
+    """The list "Bài viết": the articles the bot knows, searchable, a page at a time."""
+    first, _ = articles_page(pipeline, "", 1)
+    with gr.Row(equal_height=True):
+        search = gr.Textbox(
+            placeholder="Tìm theo tiêu đề, nơi, nguồn (có dấu hoặc không dấu)…",
+            show_label=False,
+            scale=5,
+            elem_id="rv-article-search",
+        )
+        back = gr.Button("‹ Trang trước", size="sm", scale=1, elem_id="rv-articles-back")
+        forward = gr.Button("Trang sau ›", size="sm", scale=1, elem_id="rv-articles-next")
+    listing = gr.HTML(first, elem_id="rv-articles")
+    page = gr.Number(1, visible=False)
+    private = {"api_visibility": "private", "queue": False}
+
+    def show(query, p):
+        return articles_page(pipeline, query, p)
+
+    search.change(lambda q: show(q, 1), search, [listing, page], **private)
+    back.click(lambda q, p: show(q, (p or 1) - 1), [search, page], [listing, page], **private)
+    forward.click(lambda q, p: show(q, (p or 1) + 1), [search, page], [listing, page], **private)
+
+
+# gradio scopes the page's CSS to its container, so the switch is a class on an element inside it
+SHOW_ALL_JS = "(on) => { document.getElementById('rv-tabs').classList.toggle('rv-show-all', !!on); }"
+
+
 def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
     """The page; `examples` defaults to `pick_examples(pipeline)`."""
     info = pipeline.info()
     if examples is None:
         examples = pick_examples(pipeline)
     default_k = pipeline.settings.top_k
-    lookup = article_lookup(pipeline)
 
-    def turn(question: str, history: list | None, top_k: float, show_all: bool):
-        return respond(pipeline, question, history, top_k, show_all)
-
-    def rerender(latest: dict | None, show_all: bool) -> str:
-        return sources_html(latest, lookup, show_all=show_all)
-
-    def clear():
-        return [], "", sources_html(None, lookup), None, _notice(None)
+    def turn(question: str, chat: list | None, turns: list | None, top_k: float):
+        return respond(pipeline, question, chat, turns, top_k)
 
     def ask(question: str, top_k: int = default_k, history: list | None = None) -> dict[str, Any]:
         """Answer one question: the same JSON object `rag ask --json` prints for it. `history`: the
@@ -199,73 +343,27 @@ def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
 
     with gr.Blocks(title="Hỏi đáp tin tức · rag-vi", analytics_enabled=False) as demo:
         gr.HTML(header_html(info), elem_id="rv-header")
-        latest = gr.State(None)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
-                chat = gr.Chatbot(
-                    label="Hội thoại",
-                    show_label=False,
-                    elem_id="rv-chat",
-                    height=480,
-                    placeholder=(
-                        "**Hãy đặt một câu hỏi về nội dung các bài báo.**  \n"
-                        "Ví dụ: một con số, một ngày tháng, ai đã làm gì."
-                    ),
-                    render_markdown=False,  # messages are HTML built by render, every text escaped
-                    sanitize_html=True,  # and sanitized again by the page
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    buttons=[],
-                    autoscroll=True,
-                )
-                notice = gr.HTML("", elem_id="rv-notice", visible=False)
-                with gr.Row(equal_height=True):
-                    box = gr.Textbox(
-                        placeholder="Nhập câu hỏi, có dấu hoặc không dấu, rồi nhấn Enter…",
-                        label="Câu hỏi",
-                        show_label=False,
-                        lines=1,
-                        max_lines=6,
-                        scale=6,
-                        autofocus=True,
-                        elem_id="rv-question",
-                    )
-                    send = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="rv-send")
-                example_buttons = []
-                if examples:
-                    gr.Markdown("Thử hỏi:", elem_classes="rv-examples-label")
-                    with gr.Row(elem_id="rv-examples"):
-                        for q in examples:
-                            example_buttons.append((q, gr.Button(q, size="sm", variant="secondary")))
-                with gr.Accordion("Tùy chọn", open=False, elem_id="rv-settings"):
-                    top_k = gr.Slider(
-                        1,
-                        MAX_TOP_K,
-                        value=default_k,
-                        step=1,
-                        label="Số đoạn văn truy xuất",
-                        info="Bao nhiêu đoạn gần nhất được tìm cho mỗi câu hỏi.",
-                    )
-                    show_all = gr.Checkbox(
-                        label="Hiện mọi đoạn đã truy xuất, kèm điểm số", elem_id="rv-show-all"
-                    )
-            with gr.Column(scale=2, min_width=320):
-                sources = gr.HTML(
-                    sources_html(None, lookup),
-                    elem_id="rv-sources",
-                    js_on_load=SOURCES_JS,
-                    container=True,
-                    padding=True,
-                )
+        with gr.Tabs(elem_id="rv-tabs"):
+            with gr.Tab("Hỏi đáp", elem_id="rv-tab-chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=360):
+                    c = chat_panel(examples, default_k)
+                with gr.Column(scale=2, min_width=320, elem_id="rv-sources-col"):
+                    sources_panel()
+            with gr.Tab("Bài viết", elem_id="rv-tab-articles"):
+                articles_panel(pipeline)
+        gr.HTML('<p class="rv-footer"><a href="?view=api">Dùng qua API</a></p>', elem_id="rv-footer")
 
-        outputs = [chat, box, sources, latest, notice]
+        outputs = [c["chat"], c["box"], c["turns"], c["notice"]]
+        inputs = [c["box"], c["chat"], c["turns"], c["top_k"]]
         private = {"api_visibility": "private", "show_progress": "minimal"}
-        box.submit(turn, [box, chat, top_k, show_all], outputs, **private)
-        send.click(turn, [box, chat, top_k, show_all], outputs, **private)
-        for q, button in example_buttons:
-            button.click(lambda h, k, s, q=q: turn(q, h, k, s), [chat, top_k, show_all], outputs, **private)
-        show_all.change(rerender, [latest, show_all], sources, api_visibility="private", queue=False)
-        chat.clear(clear, None, outputs, api_visibility="private", queue=False)
+        c["box"].submit(turn, inputs, outputs, **private)
+        c["send"].click(turn, inputs, outputs, **private)
+        for q, button in c["examples"]:
+            button.click(lambda h, t, k, q=q: turn(q, h, t, k), inputs[1:], outputs, **private)
+        c["new"].click(
+            lambda: ([], "", [], _notice(None)), None, outputs, api_visibility="private", queue=False
+        )
+        c["show_all"].change(None, c["show_all"], None, js=SHOW_ALL_JS, api_visibility="private", queue=False)
         gr.api(ask, api_name=API_NAME)
     return demo
 
@@ -283,7 +381,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block:
             ssr_mode=False,
             theme=THEME,
             css=CSS,
-            footer_links=["api"],
+            footer_links=[],  # gradio's own are in English: ours is rv-footer
         )
     except OSError as exc:
         raise RagError(f"cannot serve on {host}:{port} ({exc}): is the port in use? Pass --port") from None
