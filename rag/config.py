@@ -66,6 +66,20 @@ def _writable_folder(path: Path, where: str) -> Path:
     return path
 
 
+def make_cache_folder(folder: Path) -> Path:
+    """Create a folder under the cache on first write. The settings check only looks (it writes
+    nothing), and a file system may refuse what permissions allow (root under /proc), so the refusal
+    is turned into the same one-line error here."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"the cache folder (RAG_CACHE_DIR): cannot create {folder} ({exc.strerror}); "
+            "point it at a folder you can write to"
+        ) from None
+    return folder
+
+
 def _choice(value: str, choices: tuple[str, ...], where: str, what: str) -> str:
     if value not in choices:
         listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"

@@ -254,6 +254,13 @@ def test_an_unwritable_cache_folder_is_one_line(tmp_path):
     assert "RAG_CACHE_DIR" in msg and "cannot be written" in msg
 
 
+def test_a_cache_folder_the_file_system_refuses_is_one_line():
+    """/proc takes no new folders, whatever the permissions say (root included, as in CI)."""
+    proc = run_cli("ask", "An Khê tiếp nhận bao nhiêu đơn?", env={"RAG_CACHE_DIR": "/proc/rag-vi"})
+    msg = one_line_error(proc)
+    assert "RAG_CACHE_DIR" in msg and "cannot create" in msg
+
+
 def test_settings_from_the_environment_are_used(tmp_path):
     """RAG_DENSE_INDEX and RAG_EMBED_WORKERS reach the build: the store is an HNSW one."""
     shutil.copytree(SEEDS, tmp_path / "seeds")
