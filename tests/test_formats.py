@@ -287,3 +287,26 @@ def test_boilerplate_is_never_quoted(formats_pipeline, question):
     for aid, junk in BOILERPLATE.items():
         for text in junk:
             assert text not in quoted, (question, aid, text)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "declare"),
+    [("utf-8", False), ("utf-8", True), ("utf-8-sig", False)],
+)
+def test_a_page_is_read_in_its_own_encoding_declared_or_not(tmp_path, encoding, declare):
+    """A saved page that declares no charset is read as the UTF-8 it is, not as Latin-1 mojibake."""
+    head = f'<meta charset="{encoding}">' if declare else ""
+    body = "".join(
+        f"<p>{s}</p>"
+        for s in [
+            "Sáng 12/4, thành phố Đà Nẵng khánh thành cầu Nguyễn Tri Phương với vốn đầu tư 1.250 tỷ đồng.",
+            "Cây cầu dài 1.500 mét, có sáu làn xe và giúp giảm ùn tắc cho khu vực phía nam thành phố.",
+        ]
+    )
+    page = f"<html><head>{head}<title>Đà Nẵng khánh thành cầu mới</title></head><body><article>{body}"
+    (tmp_path / "cau.html").write_bytes((page + "</article></body></html>").encode(encoding))
+    articles, problems = by_id(tmp_path)
+    assert not problems
+    (article,) = articles.values()
+    assert article.title == "Đà Nẵng khánh thành cầu mới"
+    assert "khánh thành cầu Nguyễn Tri Phương" in article.text and "1.500 mét" in article.text

@@ -7,6 +7,7 @@ through the same cleaning as the scraped seeds, so an inline "Tin liên quan" is
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,6 +20,31 @@ from .guard import sniff
 
 _LEAD_PAREN = re.compile(r"^\s*\(([^()]{2,30})\)\s*[-–]\s+(?=\S)")  # "(Dân trí) - Năm 2022, ..."
 _TITLE_SEP = re.compile(r"\s+(?:[|\-–—»:]{1,2})\s+")
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def decode_page(data: bytes) -> str:
+    """The page as text. Given bytes with no charset declared, lxml falls back on Latin-1 and turns
+    every Vietnamese letter into mojibake; a saved page often declares none. So: the charset the page
+    declares when Python knows it, else trafilatura's guess (UTF-8 first, then charset detection)."""
+    from trafilatura.utils import decode_file
+
+    if data.startswith(codecs.BOM_UTF8):
+        text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    elif (m := _DECLARED_CHARSET.search(data[:8192])) and _known_codec(m.group(1).decode("ascii")):
+        text = data.decode(m.group(1).decode("ascii"), errors="replace")
+    else:
+        text = decode_file(data)
+    return _XML_DECLARATION.sub("", text, count=1)  # lxml refuses text that still names an encoding
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 def page_title(found: str | None, head_title: str, sitename: str | None) -> str:
@@ -54,7 +80,7 @@ class HtmlReader(Reader):
             yield Problem(source.name, f"not a web page (its content is {kind})")
             return
         try:
-            tree = lxml_html.fromstring(data)
+            tree = lxml_html.fromstring(decode_page(data))
         except (etree.ParserError, ValueError) as exc:
             yield Problem(source.name, f"not a readable web page ({exc})")
             return
