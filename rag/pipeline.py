@@ -19,6 +19,7 @@ from .models.base import Embedder
 from .query.analyse import prepare_question, read_query
 from .query.conversation import Completer, Completion, parse_history
 from .query.extract import Answerer, AnswerSettings
+from .query.filters import Filters
 from .query.grounding import Grounder
 from .query.retrieve import RetrievalSettings, Retriever
 from .query.spanning import Spanner, spans
@@ -31,6 +32,9 @@ from .store.store import Store
 Log = Callable[[str], None]
 History = Sequence[str | dict]  # earlier questions, or {"question", "answer", "standalone"}: parse_history
 log = logging.getLogger(__name__)
+
+
+KINDS_SAID = ".html, .pdf, .docx, .txt, .md or .jsonl"
 
 
 def _stderr(msg: str) -> None:
@@ -54,12 +58,12 @@ def build_index(
     """Read `settings.seeds` and bring the store in line with it."""
     seeds = settings.seeds
     if not seeds.is_dir():
-        raise RagError(f"seeds folder {seeds} does not exist: create it and add .txt, .md or .jsonl articles")
+        raise RagError(f"seeds folder {seeds} does not exist: create it and add articles ({KINDS_SAID})")
     articles, problems = read_articles(seeds, settings.root)
     for p in problems:
         log(f"warning: {p}")
     if not articles:
-        raise RagError(f"no articles in {seeds}: add .txt, .md or .jsonl files, then run `rag index`")
+        raise RagError(f"no articles in {seeds}: add {KINDS_SAID} files, then run `rag index`")
     embedder = embedder or load_embedder(settings)
 
     def progress(total: int, n_articles: int):
@@ -88,6 +92,12 @@ def build_index(
         dense=DenseSettings(settings.dense_index),
     )
     return IndexResult(report, problems)
+
+
+def check_store_model(settings: Settings) -> None:
+    """An addition to an existing store is embedded by the model that built it, or not at all."""
+    if store_exists(settings.store):
+        Store.load(settings.store).check_model(settings.model, settings.backend)
 
 
 @dataclass(frozen=True)
@@ -239,9 +249,17 @@ class Pipeline:
         embedder = embedder or load_embedder(settings)
         return cls(settings, store, embedder)
 
-    def ask(self, question: str, top_k: int | None = None, *, history: History | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        *,
+        history: History | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
         """Answer `question`; with `history` (the earlier turns of its conversation, oldest first: see
-        `query.conversation.parse_history`), a follow-up is completed from them first."""
+        `query.conversation.parse_history`), a follow-up is completed from them first. `filters` limits
+        the articles searched (a source, a date range), inside the search itself."""
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
         engine = self.current()
@@ -249,9 +267,13 @@ class Pipeline:
         completion = engine.completer.complete(text, turns) if turns else Completion(text)
         query = read_query(completion.standalone, engine.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
+        if filters is not None and not filters.active:
+            filters = None
         wide = spans(completion.standalone)
         depth = max(engine.answerer.passages_wanted(k), engine.spanner.settings.depth if wide else 0)
-        hits = engine.retriever.search(query, depth)
+        hits = engine.retriever.search(query, depth, filters)
+        if filters is not None and not hits and not engine.retriever.facets.articles(filters).any():
+            notice = f"Không có bài viết nào khớp bộ lọc ({filters.describe()})."
         # an article's title added to a follow-up finds the article; the sentences answer the question
         quoting = read_query(completion.core, engine.retriever.restorer) if completion.core else query
         asked = engine.answerer.read(quoting)
@@ -268,6 +290,7 @@ class Pipeline:
             searched_as=query.search_text if query.restored else None,
             standalone=completion.standalone,
             spans=reply.spans,
+            filters=filters.to_dict() if filters is not None else None,
             seconds=time.perf_counter() - started,
         )
 
@@ -276,6 +299,24 @@ class Pipeline:
             return self.current().store.articles[article_id]
         except KeyError:
             raise RagError(f"no article {article_id!r} in the index") from None
+
+    def catalogue(self) -> list[dict]:
+        """Every article the bot knows, newest first: what the page's article list shows."""
+        store = self.current().store
+        entries = store.manifest["articles"]
+        rows = [
+            {
+                "id": a.id,
+                "title": a.title,
+                "date": a.date,
+                "publisher": a.publisher,
+                "source": a.path,
+                "url": a.url,
+                "added": entries.get(a.id, {}).get("added"),
+            }
+            for a in store.articles.values()
+        ]
+        return sorted(rows, key=lambda r: (r["added"] or "", r["date"] or ""), reverse=True)
 
     def info(self) -> dict:
         """What the bot knows: shown in the page title and `rag ask` headers."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -19,11 +20,28 @@ class Article:
     publisher: str | None = None  # the source the text names: "baoangiang.com.vn", "BHG"
     author: str | None = None
     url: str | None = None
+    pages: tuple[int, ...] | None = None  # PDF: the offset in `text` where each page starts
+
+    def __post_init__(self):
+        # read back from JSON the pages are a list: a tuple keeps the article hashable (grounding caches
+        # what an article is about by the article)
+        if self.pages is not None and not isinstance(self.pages, tuple):
+            object.__setattr__(self, "pages", tuple(self.pages))
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (from 1) holding `offset` of `text`, for an article read from a PDF."""
+        if not self.pages:
+            return None
+        return bisect.bisect_right(self.pages, offset) or 1
 
     @property
     def content_hash(self) -> str:
-        """Changes whenever anything that ends up in the index changes."""
-        payload = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """Changes whenever anything that ends up in the index changes. A field added later counts only
+        when set, so that an upgrade leaves every older article's hash, and its vectors, as they were."""
+        fields = asdict(self)
+        if fields["pages"] is None:
+            del fields["pages"]
+        payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict:
@@ -104,6 +122,8 @@ class Citation:
     end: int
     score: float
     context: str | None = None  # the place (or title) the quote leaves implicit: "Hà Giang" for "tỉnh ta"
+    url: str | None = None  # the page the article came from, when it names one or was downloaded
+    page: int | None = None  # the PDF page the quote starts on
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -135,6 +155,7 @@ class Answer:
     searched_as: str | None = None  # the question as searched, when it differs (restored diacritics)
     standalone: str = ""  # the question completed from the conversation (the typed one when it stands alone)
     spans: bool = False  # one quote from each of several articles, grouped by article
+    filters: dict | None = None  # the source and dates the search was limited to (Filters.to_dict)
 
     def to_dict(self) -> dict:
         """The stable JSON shape of `rag ask --json` and of the page's API."""
@@ -151,5 +172,6 @@ class Answer:
             "searched_as": self.searched_as,
             "standalone": self.standalone or self.question,
             "spans": self.spans,
+            "filters": self.filters,
             "seconds": round(self.seconds, 4),
         }

@@ -59,3 +59,14 @@ def test_an_implicit_subject_is_shown_with_its_place(pipeline):
 def test_a_second_sentence_comes_from_the_same_article(pipeline):
     answer = pipeline.ask("Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?")
     assert len({c.article_id for c in answer.citations}) == 1
+
+
+def test_a_pdf_article_read_back_from_the_store_is_grounded_too():
+    from rag import Article
+
+    pdf = Article(
+        id="bc", path="seeds/bc.pdf", title="Báo cáo của tỉnh Bắc Giang",
+        text="Tỉnh Bắc Giang có 1.135 mô hình. Trang hai.", pages=[0, 30],
+    )  # fmt: skip
+    assert pdf.pages == (0, 30) and hash(pdf)  # pages come back from JSON as a list
+    assert about(pdf).main.name == "Bắc Giang" and pdf.page_at(31) == 2

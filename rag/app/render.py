@@ -166,7 +166,7 @@ def _meta(answer: dict) -> str:
     return f'<span class="rv-meta">{" · ".join(meta)}</span>'
 
 
-def answer_html(answer: dict, turn: int = 1, lookup: ArticleLookup | None = None) -> str:
+def answer_html(answer: dict, turn: int = 1, lookup: ArticleLookup | None = None, file_url=None) -> str:
     """The assistant's bubble: how the question was understood (when completed from the conversation),
     the answer with its [n] links, notices, a copy button, and the answer's own sources."""
     lookup = lookup or (lambda _id: None)
@@ -185,7 +185,7 @@ def answer_html(answer: dict, turn: int = 1, lookup: ArticleLookup | None = None
     label = f"Nguồn ({len(cites)})" if cites else "Các đoạn gần nhất"
     out.append(
         f'<details class="rv-own"><summary>{label}</summary>'
-        f'<div class="rv-own-body">{sources_html(answer, lookup, turn)}</div></details>'
+        f'<div class="rv-own-body">{sources_html(answer, lookup, turn, file_url)}</div></details>'
     )
     out.append("</div>")
     return "".join(out)
@@ -198,15 +198,37 @@ def question_html(question: str) -> str:
 # --- sources ------------------------------------------------------------------------------------------
 
 
-def _meta_line(date: str | None, publisher: str | None, source: str | None, url: str | None = None) -> str:
-    """Date, publisher, and where the article is: its original link when known, else its file."""
+def _meta_line(
+    date: str | None,
+    publisher: str | None,
+    source: str | None,
+    url: str | None = None,
+    page: int | None = None,
+    opener: str | None = None,
+) -> str:
+    """Date, publisher, the PDF page, and where the article is: its original link when known, else its
+    file; "Mở tệp gốc" (`opener`) for a file the page serves."""
     bits = [esc(vi_date(date)) if date else "không rõ ngày", esc(publisher) if publisher else None]
+    if page:
+        bits.append(f'<span class="rv-page">trang {int(page)}</span>')
     if link := safe_url(url):
         attrs = f'class="rv-link" href="{esc(link)}" target="_blank" rel="noopener noreferrer"'
         bits.append(f"<a {attrs}>bài gốc ↗</a>")
     elif source:
         bits.append(f'<code class="rv-path">{esc(source)}</code>')
+    if opener:
+        bits.append(opener)
     return '<div class="rv-meta-line">' + " · ".join(b for b in bits if b) + "</div>"
+
+
+def original_link(c: dict, file_url: Callable[[str], str | None] | None) -> str | None:
+    """ "Mở tệp gốc" for an article kept as a file (a PDF opens at the quoted page)."""
+    href = file_url(c.get("source") or "") if file_url else None
+    if not href:
+        return None
+    if c.get("page") and href.lower().endswith(".pdf"):
+        href += f"#page={int(c['page'])}"
+    return f'<a class="rv-original" href="{esc(href)}" target="_blank" rel="noopener">Mở tệp gốc ↗</a>'
 
 
 def _full_article(
@@ -233,8 +255,15 @@ def _full_article(
     )
 
 
-def citation_card(c: dict, lookup: ArticleLookup, turn: int = 1) -> str:
+def article_class(article_id: str) -> str:
+    """The card's article as a class: the chat sanitises its messages and keeps no data-* attribute,
+    and a card in the panel is a copy of one in a message."""
+    return "rv-art-" + re.sub(r"[^A-Za-z0-9_-]", "-", article_id)
+
+
+def citation_card(c: dict, lookup: ArticleLookup, turn: int = 1, file_url=None) -> str:
     passage = c.get("passage") or ""
+    opener = original_link(c, file_url)
     span = (c["start"], c["end"])
     if passage[c["start"] : c["end"]] != c.get("quote"):
         found = passage.find(c.get("quote") or "\0")
@@ -244,10 +273,10 @@ def citation_card(c: dict, lookup: ArticleLookup, turn: int = 1) -> str:
     url = c.get("url") or (article.url if article else None)
     context = f'<div class="rv-card-context">{esc(c["context"])}</div>' if c.get("context") else ""
     return (
-        f'<article class="rv-card rv-cited rv-s{n}" id="rv-a{turn}-s{n}">'
+        f'<article class="rv-card rv-cited rv-s{n} {article_class(c["article_id"])}" id="rv-a{turn}-s{n}">'
         f'<div class="rv-card-head"><span class="rv-badge">[{n}]</span>'
         f'<span class="rv-title">{esc(c["title"])}</span></div>{context}'
-        f"{_meta_line(c.get('date'), c.get('publisher'), c.get('source'), url)}"
+        f"{_meta_line(c.get('date'), c.get('publisher'), c.get('source'), url, c.get('page'), opener)}"
         f'<div class="rv-passage">{marked(passage, c["start"], c["end"], c.get("quote"))}</div>'
         f"{_full_article(article, c['passage_start'], c['passage_end'], span)}"
         "</article>"
@@ -267,7 +296,7 @@ def hit_card(h: dict, lookup: ArticleLookup, *, cited: list[int]) -> str:
         tag = '<span class="rv-tag">được trích ' + ", ".join(f"[{n}]" for n in cited) + "</span>"
     article = lookup(h["article_id"])
     return (
-        f'<article class="rv-card rv-hit">'
+        f'<article class="rv-card rv-hit {article_class(h["article_id"])}">'
         f'<div class="rv-card-head"><span class="rv-rank">#{int(h["rank"])}</span>'
         f'<span class="rv-title">{esc(h["title"])}</span>{tag}</div>'
         f"{_meta_line(h.get('date'), h.get('publisher'), h.get('source'), article.url if article else None)}"
@@ -285,7 +314,7 @@ EMPTY_SOURCES = (
 )
 
 
-def sources_html(answer: dict | None, lookup: ArticleLookup, turn: int = 1) -> str:
+def sources_html(answer: dict | None, lookup: ArticleLookup, turn: int = 1, file_url=None) -> str:
     """An answer's sources: its cited passages (or, when it abstained, the closest ones), then every
     retrieved passage with its scores, shown when "Hiện mọi đoạn" is ticked."""
     if not answer:
@@ -304,7 +333,7 @@ def sources_html(answer: dict | None, lookup: ArticleLookup, turn: int = 1) -> s
         out.append("</div>")
         return "".join(out)
     out.append(f"<h2>Nguồn của câu trả lời {took}</h2>")
-    out.extend(citation_card(c, lookup, turn) for c in citations)
+    out.extend(citation_card(c, lookup, turn, file_url) for c in citations)
     if hits:
         out.append(f'<div class="rv-all"><h3>Mọi đoạn đã truy xuất ({len(hits)}), kèm điểm số</h3>')
         for h in hits:
@@ -323,15 +352,15 @@ def sources_html(answer: dict | None, lookup: ArticleLookup, turn: int = 1) -> s
 
 
 def articles_html(rows: list[dict], total: int, query: str, page: int, pages: int) -> str:
-    """The list "Bài viết": title, place, date, source of each article, a page of them."""
+    """The list "Bài viết": title, place, date, source of each article and when it was added, a page."""
     if not rows:
         found = f"Không có bài nào khớp với “{esc(query)}”." if query else "Chưa có bài viết nào."
         return f'<div class="rv-articles"><p class="rv-count">{found}</p></div>'
     what = f"{vi_number(total, 0)} bài" + (f" khớp với “{esc(query)}”" if query else "")
     out = [f'<div class="rv-articles"><p class="rv-count">{what} · trang {page}/{pages}</p>']
     out.append(
-        '<table class="rv-table"><thead><tr><th>Tiêu đề</th><th>Nơi</th><th>Ngày</th><th>Nguồn</th></tr>'
-        "</thead><tbody>"
+        '<table class="rv-table"><thead><tr><th>Tiêu đề</th><th>Nơi</th><th>Ngày</th><th>Nguồn</th>'
+        "<th>Thêm lúc</th></tr></thead><tbody>"
     )
     for r in rows:
         link = safe_url(r.get("url"))
@@ -341,9 +370,12 @@ def articles_html(rows: list[dict], total: int, query: str, page: int, pages: in
             source = f"<a {attrs}>{source or 'bài gốc'} ↗</a>"
         elif r.get("path"):
             source = f'{source}{" · " if source else ""}<code class="rv-path">{esc(r["path"])}</code>'
+        added = esc(vi_timestamp(r.get("added")) or "không rõ")
         out.append(
-            f'<tr><td class="rv-art-title">{esc(r["title"])}</td><td>{esc(r.get("place") or "")}</td>'
-            f'<td class="rv-art-date">{esc(vi_date(r.get("date")) or "")}</td><td>{source}</td></tr>'
+            f'<tr data-article="{esc(r.get("id") or "")}">'
+            f'<td class="rv-art-title">{esc(r["title"])}</td><td>{esc(r.get("place") or "")}</td>'
+            f'<td class="rv-art-date">{esc(vi_date(r.get("date")) or "")}</td><td>{source}</td>'
+            f'<td class="rv-art-added">{added}</td></tr>'
         )
     out.append("</tbody></table></div>")
     return "".join(out)

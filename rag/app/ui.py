@@ -1,7 +1,9 @@
 """The chat page: a Gradio face on the same `Pipeline` the CLI uses; no retrieval or answer logic here.
 
-Layout: the chat (with example questions and folded-away settings) on the left, the sources of the
-latest answer on the right. Markup is built by `render`, which escapes every article and question
+Layout: two tabs. "Hỏi đáp": the conversation (examples, folded-away settings and filters) and, beside
+it on a wide screen, the sources of the answer last clicked (on a phone each answer's own, under it).
+"Bài viết": the one list of the articles the bot knows, and with --allow-uploads the panels that add
+and remove them. Markup is built by `render`, which escapes every article and question
 text. One named API endpoint, `/ask`, returns exactly what `rag ask --json` prints.
 """
 
@@ -14,9 +16,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import QuestionError, RagError
 from ..ingest.jsonl import read_records
+from ..ingest.sources import REGISTRY, REMOVED
+from ..query.filters import Filters
 from ..text.normalise import fold, typed_without_diacritics
 from .render import EMPTY_SOURCES, answer_html, articles_html, header_html, notice_html, question_html
 
@@ -24,6 +29,15 @@ from .render import EMPTY_SOURCES, answer_html, articles_html, header_html, noti
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402 - after the environment above
+
+from .library_panels import (  # noqa: E402 - Gradio components, after the environment above
+    ANY_SOURCE,
+    filter_controls,
+    filters_from,
+    library_panels,
+    publishers_of,
+    removal_choices,
+)  # fmt: skip
 
 # gradio's queue on pandas 3: deprecation notices about gradio's own code, nothing a user can act on.
 warnings.filterwarnings("ignore", message="'future.no_silent_downcasting' is deprecated", module="gradio")
@@ -135,6 +149,25 @@ def article_lookup(pipeline):
     return lookup
 
 
+def file_link(pipeline):
+    """The page's address of an article's original file under seeds/ (served read-only), or None."""
+    seeds = pipeline.settings.seeds
+
+    def url(source: str) -> str | None:
+        if not source or "#" in source:
+            return None
+        path = (Path(source) if Path(source).is_absolute() else pipeline.settings.root / source).resolve()
+        try:
+            rel = path.relative_to(seeds)
+        except ValueError:
+            return None
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            return None
+        return "/gradio_api/file=" + quote(str(path))
+
+    return url
+
+
 def _notice(message: str | None) -> dict:
     return gr.update(value=notice_html(message), visible=bool(message))
 
@@ -156,28 +189,43 @@ def _answers_in(chat: list) -> int:
     )
 
 
-def respond(pipeline, question: str, chat: list | None, turns: list | None, top_k: float) -> tuple:
-    """One chat turn -> (chat, input box, conversation, notice); never raises.
+def respond(
+    pipeline,
+    question: str,
+    chat: list | None,
+    turns: list | None,
+    top_k: float,
+    source: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> tuple:
+    """One chat turn -> (chat, input box, conversation, notice); never raises. `source`, `since` and
+    `until` are the filter controls' values.
 
     The conversation (the earlier turns, passed as the question's history) lives in the page and comes
     with each request: the server keeps nothing between them."""
     chat, turns = list(chat or []), list(turns or [])
     try:
-        answer = pipeline.ask(question, top_k=int(top_k), history=turns[-HISTORY_TURNS:])
+        filters = filters_from(source, since, until)
+        extra = {"filters": filters} if filters is not None else {}  # an engine without filters still works
+        answer = pipeline.ask(question, top_k=int(top_k), history=turns[-HISTORY_TURNS:], **extra)
     except QuestionError as exc:
         return chat, gr.skip(), gr.skip(), _notice(str(exc))
     except Exception:  # noqa: BLE001 - the page shows a notice; the log keeps the traceback
         log.exception("question failed: %r", question[:200] if isinstance(question, str) else question)
         return chat, gr.skip(), gr.skip(), _notice(INTERNAL_ERROR)
     d = answer.to_dict()
+    bubble = answer_html(d, _answers_in(chat) + 1, article_lookup(pipeline), file_link(pipeline))
     chat += [
         {"role": "user", "content": question_html(d["question"])},
-        {"role": "assistant", "content": answer_html(d, _answers_in(chat) + 1, article_lookup(pipeline))},
+        {"role": "assistant", "content": bubble},
     ]
     return chat, "", [*turns, _turn_record(d)], _notice(answer.notice)
 
 
-def api_ask(pipeline, question: str, top_k: int, history: list | None = None) -> dict[str, Any]:
+def api_ask(
+    pipeline, question: str, top_k: int, history: list | None = None, source=None, since=None, until=None
+) -> dict[str, Any]:
     """What `rag ask --json` prints: the answer object, or {question, error} for a question it refuses.
     `history` is the conversation so far, oldest first (questions, or {question, answer} objects)."""
     try:
@@ -185,7 +233,10 @@ def api_ask(pipeline, question: str, top_k: int, history: list | None = None) ->
             raise QuestionError(f"top_k phải là số nguyên từ 1 đến 100, không phải {top_k!r}.")
         if history is not None and not isinstance(history, list):
             raise QuestionError("history phải là danh sách các câu hỏi trước (cũ nhất trước), hoặc để trống.")
-        return pipeline.ask(question, top_k=top_k, history=(history or [])[-HISTORY_TURNS:]).to_dict()
+        filters = Filters.parse(source or None, since or None, until or None)
+        extra = {"filters": filters} if filters.active else {}
+        turns = (history or [])[-HISTORY_TURNS:]
+        return pipeline.ask(question, top_k=top_k, history=turns, **extra).to_dict()
     except QuestionError as exc:
         return {"question": question, "error": str(exc)}
 
@@ -195,37 +246,40 @@ def api_ask(pipeline, question: str, top_k: int, history: list | None = None) ->
 ARTICLES_PAGE = 20
 
 
-def article_rows(pipeline, query: str = "") -> list:
-    """The articles, newest first; `query` keeps those whose title, place, publisher or file hold it
-    (with or without diacritics)."""
+def article_rows(pipeline, query: str = "", source: str | None = None) -> list[dict]:
+    """The articles (`Pipeline.catalogue`: newest added first, then newest); `query` keeps those whose
+    title, place, publisher or file hold it (with or without diacritics), `source` those of a publisher."""
     from ..query.grounding import about
 
     wanted = fold(" ".join(query.lower().split()))
+    source = None if not source or source == ANY_SOURCE else source
+    articles = pipeline.current().store.articles
     rows = []
-    for a in pipeline.current().store.articles.values():
-        hay = fold(f"{a.title} {a.publisher or ''} {a.path}".lower())
+    for r in pipeline.catalogue():
+        if source is not None and r["publisher"] != source:
+            continue
+        hay = fold(f"{r['title']} {r['publisher'] or ''} {r['source']}".lower())
+        article = articles.get(r["id"])
         if wanted and wanted not in hay:
-            main = about(a).main  # the place is read only when the cheap fields do not match
+            main = about(article).main if article else None  # the place is read only when needed
             if main is None or wanted not in fold(main.name.lower()):
                 continue
-        rows.append(a)
-    rows.sort(key=lambda a: (a.date or "", a.title), reverse=True)
+        rows.append({**r, "article": article})
     return rows
 
 
-def articles_page(pipeline, query: str, page: float) -> tuple[str, int]:
+def articles_page(pipeline, query: str, page: float, source: str | None = None) -> tuple[str, int]:
     """One page of the list: (its HTML, the page number shown)."""
     from ..query.grounding import about
 
-    found = article_rows(pipeline, query or "")
+    found = article_rows(pipeline, query or "", source)
     pages = max(1, -(-len(found) // ARTICLES_PAGE))
     page = min(max(1, int(page or 1)), pages)
     shown = found[(page - 1) * ARTICLES_PAGE : page * ARTICLES_PAGE]
-    rows = [
-        {"title": a.title, "place": (about(a).main.name if about(a).main else ""), "date": a.date,
-         "publisher": a.publisher, "url": a.url, "path": a.path}
-        for a in shown
-    ]  # fmt: skip
+    rows = []
+    for r in shown:
+        main = about(r["article"]).main if r["article"] else None
+        rows.append({**r, "place": main.name if main else "", "path": r["source"]})
     return articles_html(rows, len(found), (query or "").strip(), page, pages), page
 
 
@@ -297,15 +351,32 @@ def sources_panel() -> gr.HTML:
     )
 
 
-def articles_panel(pipeline) -> None:
-    """The list "Bài viết": the articles the bot knows, searchable, a page at a time."""
+@dataclass
+class ArticleList:
+    """The list "Bài viết" and what it is shown by, so that an addition or a removal can refresh it."""
+
+    listing: gr.HTML
+    page: gr.Number
+    inputs: list  # the search box, the source picker
+
+
+def articles_panel(pipeline, publishers: list[str]) -> ArticleList:
+    """The list "Bài viết": the articles the bot knows (title, place, date, source, when added),
+    searchable, narrowed to one source, a page at a time."""
     first, _ = articles_page(pipeline, "", 1)
     with gr.Row(equal_height=True):
         search = gr.Textbox(
             placeholder="Tìm theo tiêu đề, nơi, nguồn (có dấu hoặc không dấu)…",
             show_label=False,
-            scale=5,
+            scale=4,
             elem_id="rv-article-search",
+        )
+        source = gr.Dropdown(
+            [ANY_SOURCE, *publishers],
+            value=ANY_SOURCE,
+            show_label=False,
+            scale=2,
+            elem_id="rv-articles-source",
         )
         back = gr.Button("‹ Trang trước", size="sm", scale=1, elem_id="rv-articles-back")
         forward = gr.Button("Trang sau ›", size="sm", scale=1, elem_id="rv-articles-next")
@@ -313,63 +384,118 @@ def articles_panel(pipeline) -> None:
     page = gr.Number(1, visible=False)
     private = {"api_visibility": "private", "queue": False}
 
-    def show(query, p):
-        return articles_page(pipeline, query, p)
+    def show(query, src, p):
+        return articles_page(pipeline, query, p, src)
 
-    search.change(lambda q: show(q, 1), search, [listing, page], **private)
-    back.click(lambda q, p: show(q, (p or 1) - 1), [search, page], [listing, page], **private)
-    forward.click(lambda q, p: show(q, (p or 1) + 1), [search, page], [listing, page], **private)
+    shown = [listing, page]
+    search.change(lambda q, s: show(q, s, 1), [search, source], shown, **private)
+    source.change(lambda q, s: show(q, s, 1), [search, source], shown, **private)
+    back.click(lambda q, s, p: show(q, s, (p or 1) - 1), [search, source, page], shown, **private)
+    forward.click(lambda q, s, p: show(q, s, (p or 1) + 1), [search, source, page], shown, **private)
+    return ArticleList(listing, page, [search, source])
 
 
 # gradio scopes the page's CSS to its container, so the switch is a class on an element inside it
 SHOW_ALL_JS = "(on) => { document.getElementById('rv-tabs').classList.toggle('rv-show-all', !!on); }"
 
 
-def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
-    """The page; `examples` defaults to `pick_examples(pipeline)`."""
+def build_app(
+    pipeline, examples: list[str] | None = None, *, library=None, password: str | None = None
+) -> gr.Blocks:
+    """The page; `examples` defaults to `pick_examples(pipeline)`. With a `library` (--allow-uploads)
+    the tab "Bài viết" has the "Thêm bài viết" panel and the admin's removal; `password` protects both."""
     info = pipeline.info()
     if examples is None:
         examples = pick_examples(pipeline)
     default_k = pipeline.settings.top_k
 
-    def turn(question: str, chat: list | None, turns: list | None, top_k: float):
-        return respond(pipeline, question, chat, turns, top_k)
+    def turn(question: str, chat: list | None, turns: list | None, top_k: float, source, since, until):
+        return respond(pipeline, question, chat, turns, top_k, source, since, until)
 
-    def ask(question: str, top_k: int = default_k, history: list | None = None) -> dict[str, Any]:
+    def ask(
+        question: str,
+        top_k: int = default_k,
+        history: list | None = None,
+        source: str = "",
+        since: str = "",
+        until: str = "",
+    ) -> dict[str, Any]:
         """Answer one question: the same JSON object `rag ask --json` prints for it. `history`: the
         earlier questions of the conversation, oldest first (or {question, answer} objects, the answer
-        as /ask returned it); a follow-up is completed from them, see "standalone"."""
-        return api_ask(pipeline, question, top_k, history)
+        as /ask returned it); a follow-up is completed from them, see "standalone". `source`, `since`
+        and `until` (2023-01-01, 2023-05, 2023) limit the articles searched."""
+        return api_ask(pipeline, question, top_k, history, source, since, until)
 
-    with gr.Blocks(title="Hỏi đáp tin tức · rag-vi", analytics_enabled=False) as demo:
-        gr.HTML(header_html(info), elem_id="rv-header")
+    # uploaded files wait in Gradio's cache until an addition reads them; an hour later they are deleted
+    page = {"title": "Hỏi đáp tin tức · rag-vi", "analytics_enabled": False, "delete_cache": (3600, 3600)}
+    with gr.Blocks(**page) as demo:
+        header = gr.HTML(header_html(info), elem_id="rv-header")
         with gr.Tabs(elem_id="rv-tabs"):
             with gr.Tab("Hỏi đáp", elem_id="rv-tab-chat"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=360):
                     c = chat_panel(examples, default_k)
+                    with gr.Accordion("Lọc theo nguồn và thời gian", open=False, elem_id="rv-filter"):
+                        controls = filter_controls(publishers_of(pipeline))
                 with gr.Column(scale=2, min_width=320, elem_id="rv-sources-col"):
                     sources_panel()
             with gr.Tab("Bài viết", elem_id="rv-tab-articles"):
-                articles_panel(pipeline)
+                articles = articles_panel(pipeline, publishers_of(pipeline))
+                pick = None
+                if library is not None:
+
+                    def sources_now(**kw):
+                        return gr.update(choices=[ANY_SOURCE, *publishers_of(pipeline)], **kw)
+
+                    shows = {  # what shows what the bot knows, once an article is added or removed
+                        header: lambda: header_html(pipeline.info()),
+                        articles.listing: lambda: articles_page(pipeline, "", 1)[0],
+                        articles.page: lambda: 1,
+                        articles.inputs[0]: lambda: "",
+                        articles.inputs[1]: lambda: sources_now(value=ANY_SOURCE),
+                        controls.source: sources_now,
+                    }
+                    pick = library_panels(pipeline, library, password, shows)
         gr.HTML('<p class="rv-footer"><a href="?view=api">Dùng qua API</a></p>', elem_id="rv-footer")
 
         outputs = [c["chat"], c["box"], c["turns"], c["notice"]]
-        inputs = [c["box"], c["chat"], c["turns"], c["top_k"]]
+        inputs = [c["box"], c["chat"], c["turns"], c["top_k"], *controls.inputs]
         private = {"api_visibility": "private", "show_progress": "minimal"}
         c["box"].submit(turn, inputs, outputs, **private)
         c["send"].click(turn, inputs, outputs, **private)
         for q, button in c["examples"]:
-            button.click(lambda h, t, k, q=q: turn(q, h, t, k), inputs[1:], outputs, **private)
+            button.click(lambda *rest, q=q: turn(q, *rest), inputs[1:], outputs, **private)
         c["new"].click(
             lambda: ([], "", [], _notice(None)), None, outputs, api_visibility="private", queue=False
         )
         c["show_all"].change(None, c["show_all"], None, js=SHOW_ALL_JS, api_visibility="private", queue=False)
+
+        def now_known():  # a page opened after an addition shows it: the values above are the build's
+            choices = gr.update(choices=[ANY_SOURCE, *publishers_of(pipeline)])
+            shown = [header_html(pipeline.info()), articles_page(pipeline, "", 1)[0], choices, choices]
+            return shown + ([gr.update(choices=removal_choices(pipeline))] if pick is not None else [])
+
+        known = [header, articles.listing, articles.inputs[1], controls.source, *([pick] if pick else [])]
+        demo.load(now_known, None, known, api_visibility="private", queue=False)
         gr.api(ask, api_name=API_NAME)
     return demo
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True):
-    """Queue (so one slow question never holds up another person's) and serve."""
+def launch(
+    demo: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    block: bool = True,
+    max_file_size: int = 0,
+    seeds: Path | None = None,
+):
+    """Queue (so one slow question never holds up another person's) and serve.
+
+    `max_file_size` is enforced by Gradio while an upload streams in (413 past it, nothing kept); 0,
+    without --allow-uploads, refuses every upload, so nobody can write anything from the page. The
+    original files under `seeds` are offered to open; what lies beside them (the registry, removed
+    files) is not.
+    """
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
     try:
         return demo.launch(
@@ -382,11 +508,16 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block:
             theme=THEME,
             css=CSS,
             footer_links=[],  # gradio's own are in English: ours is rv-footer
+            max_file_size=max_file_size,
+            allowed_paths=[str(seeds)] if seeds else None,
+            blocked_paths=[str(seeds / n) for n in (REMOVED, REGISTRY, ".sources.lock")] if seeds else None,
         )
     except OSError as exc:
         raise RagError(f"cannot serve on {host}:{port} ({exc}): is the port in use? Pass --port") from None
 
 
-def serve(pipeline, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(pipeline, host: str = "127.0.0.1", port: int = 7860, *, library=None, password=None) -> None:
     """`rag serve`: build the page on the loaded pipeline and serve it until interrupted."""
-    launch(build_app(pipeline), host, port, block=True)
+    size = library.limits.file_bytes if library is not None else 0
+    demo = build_app(pipeline, library=library, password=password)
+    launch(demo, host, port, block=True, max_file_size=size, seeds=pipeline.settings.seeds)

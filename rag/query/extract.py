@@ -357,4 +357,5 @@ class Answerer:
             publisher=article.publisher, passage=chunk.text, passage_start=chunk.start, passage_end=chunk.end,
             quote=chunk.text[c.start : c.end], start=c.start, end=c.end, score=round(c.score, 4),
             context=c.context,
+            url=article.url, page=article.page_at(chunk.start + c.start),
         )  # fmt: skip

@@ -234,7 +234,7 @@ def test_the_original_link_and_the_articles_the_bot_knows(page):
     listing.locator("table").wait_for()
     assert "7 bài" in listing.inner_text()  # the seeds and the two test articles
     head = [th.inner_text() for th in listing.locator("th").all()]
-    assert head == ["Tiêu đề", "Nơi", "Ngày", "Nguồn"]
+    assert head == ["Tiêu đề", "Nơi", "Ngày", "Nguồn", "Thêm lúc"]
     rows = {r.locator("td").first.inner_text(): r for r in listing.locator("tbody tr").all()}
     hada = rows["Nâng cao hiệu quả công tác dân vận trong hệ thống chính trị"]
     assert hada.locator("td").nth(1).inner_text() == "Hà Giang"  # read from its body, not its title
