@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -17,9 +17,12 @@ from .ingest import Problem, read_articles
 from .models import load_embedder
 from .models.base import Embedder
 from .query.analyse import prepare_question, read_query
+from .query.conversation import Completer, Completion, parse_history
 from .query.extract import Answerer, AnswerSettings
 from .query.filters import Filters
+from .query.grounding import Grounder
 from .query.retrieve import RetrievalSettings, Retriever
+from .query.spanning import Spanner, spans
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
 from .store.dense import DenseSettings
@@ -27,6 +30,7 @@ from .store.layout import CURRENT, current_name, store_exists
 from .store.store import Store
 
 Log = Callable[[str], None]
+History = Sequence[str | dict]  # earlier questions, or {"question", "answer", "standalone"}: parse_history
 log = logging.getLogger(__name__)
 
 
@@ -104,6 +108,8 @@ class Engine:
     store: Store
     retriever: Retriever
     answerer: Answerer
+    completer: Completer
+    spanner: Spanner
 
 
 class Pipeline:
@@ -138,8 +144,13 @@ class Pipeline:
         self._seen: tuple | None = None  # CURRENT's identity when it was last read
 
     def _engine_for(self, store: Store) -> Engine:
+        answerer = Answerer(store.lexical, self._answering, steps=(Grounder(),))
         return Engine(
-            store, Retriever(store, self.embedder, self._retrieval), Answerer(store.lexical, self._answering)
+            store,
+            Retriever(store, self.embedder, self._retrieval),
+            answerer,
+            Completer(idf=lambda word: answerer.word_idf(word, "folded")),
+            Spanner(answerer),
         )
 
     @property
@@ -238,19 +249,36 @@ class Pipeline:
         embedder = embedder or load_embedder(settings)
         return cls(settings, store, embedder)
 
-    def ask(self, question: str, top_k: int | None = None, *, filters: Filters | None = None) -> Answer:
-        """`filters` limits the articles searched (a source, a date range), inside the search itself."""
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        *,
+        history: History | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Answer `question`; with `history` (the earlier turns of its conversation, oldest first: see
+        `query.conversation.parse_history`), a follow-up is completed from them first. `filters` limits
+        the articles searched (a source, a date range), inside the search itself."""
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
         engine = self.current()
-        query = read_query(text, engine.retriever.restorer)
+        turns = parse_history(history)
+        completion = engine.completer.complete(text, turns) if turns else Completion(text)
+        query = read_query(completion.standalone, engine.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
         if filters is not None and not filters.active:
             filters = None
-        hits = engine.retriever.search(query, engine.answerer.passages_wanted(k), filters)
+        wide = spans(completion.standalone)
+        depth = max(engine.answerer.passages_wanted(k), engine.spanner.settings.depth if wide else 0)
+        hits = engine.retriever.search(query, depth, filters)
         if filters is not None and not hits and not engine.retriever.facets.articles(filters).any():
             notice = f"Không có bài viết nào khớp bộ lọc ({filters.describe()})."
-        reply = engine.answerer.answer(query, hits)
+        # an article's title added to a follow-up finds the article; the sentences answer the question
+        quoting = read_query(completion.core, engine.retriever.restorer) if completion.core else query
+        asked = engine.answerer.read(quoting)
+        hits = engine.answerer.rerank(asked, hits)
+        reply = (engine.spanner if wide else engine.answerer).compose(asked, hits)
         return Answer(
             question=text,
             text=reply.text,
@@ -260,6 +288,8 @@ class Pipeline:
             notice=notice,
             mode=query.mode,
             searched_as=query.search_text if query.restored else None,
+            standalone=completion.standalone,
+            spans=reply.spans,
             filters=filters.to_dict() if filters is not None else None,
             seconds=time.perf_counter() - started,
         )

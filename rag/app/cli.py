@@ -16,6 +16,7 @@ from pathlib import Path
 from ..config import Settings, checkout
 from ..errors import QuestionError, RagError
 from ..query.analyse import prepare_question
+from ..query.conversation import Conversation
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -75,8 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="only articles from DATE on (2023-01-01, 2023-05, 2023)")
     p.add_argument("--until", metavar="DATE", help="only articles dated up to DATE, included")
     p.add_argument(
+        "--conversation",
+        action="store_true",
+        help="with `-`: the lines are turns of one conversation, an empty line starting a new one",
+    )
+    p.add_argument(
         "question", nargs="+", metavar="QUESTION", help="the question; `-` reads one a line from stdin"
     )
+
+    p = sub.add_parser("chat", help="a conversation in the terminal (/new starts over, Ctrl-D leaves)")
+    store_opt(p)
+    p.add_argument("--top-k", type=_int_in(1, 100), metavar="N", help="passages retrieved (default: 5)")
 
     p = sub.add_parser("serve", help="serve the chat page")
     store_opt(p)
@@ -108,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask the questions against --store (default: vectorstore/), where none is answerable",
     )
     p.add_argument("--details", type=Path, metavar="FILE", help="write one JSON line per question")
+    p.add_argument(
+        "--after-unrelated",
+        action="store_true",
+        help="SQuAD sets: ask each question right after one about another article, in one conversation",
+    )
 
     p = sub.add_parser("bench", help="measure build and question costs against a plain LangChain script")
     p.add_argument(
@@ -153,14 +168,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _questions(words: list[str]) -> list[str]:
+def _questions(words: list[str], conversation: bool = False) -> list[str]:
+    """The questions to ask; in a conversation an empty line (kept as "") starts a new one."""
     if words == ["-"]:
-        return [line.strip() for line in sys.stdin if line.strip()]
+        lines = [line.strip() for line in sys.stdin]
+        return lines if conversation else [line for line in lines if line]
     return [" ".join(words)]
 
 
 def _print_answer(answer) -> None:
     print(f"Hỏi: {answer.question}")
+    if answer.standalone and answer.standalone != answer.question:
+        print(f"Hiểu là: {answer.standalone}")
     if answer.notice:
         print(f"({answer.notice})")
     print(f"Đáp: {answer.text}")
@@ -173,7 +192,7 @@ def _print_answer(answer) -> None:
         page = f", trang {c.page}" if c.page else ""
         span = f"[{c.passage_start + c.start}:{c.passage_start + c.end}]"
         print(f"[{c.n}] {c.title}{date} - {c.source}{page} {span}")
-        print(f"    “{c.quote}”")
+        print(f"    {c.context + ': ' if c.context else ''}“{c.quote}”")
         if c.url:
             print(f"    {c.url}")
     print(f"({answer.seconds:.2f} s)")
@@ -206,17 +225,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from ..pipeline import Pipeline
     from ..query.filters import Filters
 
-    questions = _questions(args.question)
-    if not questions:
+    if args.conversation and args.question != ["-"]:
+        raise RagError("--conversation reads its turns from stdin: pass `-` as the question")
+    questions = _questions(args.question, args.conversation)
+    if not questions or (args.conversation and not any(questions)):
         raise RagError("no question given: pass a question, or `-` and one question a line on stdin")
     if len(questions) == 1:  # fail fast on a bad single question, before loading the model
         prepare_question(questions[0], Settings().max_question_chars)
     filters = Filters.parse(args.source, args.since, args.until)
     pipeline = Pipeline.open(_settings(args))
+    conversation = Conversation(pipeline.ask)
     status = 0
     for i, q in enumerate(questions):
+        if not q:  # an empty line: the next turn starts a new conversation
+            conversation.new()
+            continue
         try:
-            answer = pipeline.ask(q, top_k=args.top_k, filters=filters)
+            answer = (
+                conversation.ask(q, top_k=args.top_k, filters=filters)
+                if args.conversation
+                else pipeline.ask(q, top_k=args.top_k, filters=filters)
+            )
         except QuestionError as exc:
             status = EXIT_ERROR
             if args.json:
@@ -233,6 +262,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print()
             _print_answer(answer)
     return status
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """`rag chat`: one conversation in the terminal; follow-ups are completed from it."""
+    import readline  # noqa: F401 - line editing and history for input()
+
+    from ..pipeline import Pipeline
+
+    pipeline = Pipeline.open(_settings(args))
+    conversation = Conversation(pipeline.ask)
+    print("Hỏi đáp tin tức: hỏi bằng tiếng Việt, có dấu hay không dấu.")
+    print("/new: cuộc trò chuyện mới; Ctrl-D: thoát.")
+    while True:
+        try:
+            question = input("\nBạn: ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            continue
+        if question in ("/new", "/moi", "/mới"):
+            conversation.new()
+            print("(cuộc trò chuyện mới)")
+            continue
+        try:
+            answer = conversation.ask(question, top_k=args.top_k)
+        except QuestionError as exc:
+            print(f"rag: {exc}")
+            continue
+        _print_answer(answer)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -268,6 +327,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         split=args.split,
         unanswerable=args.unanswerable,
         details=args.details,
+        after_unrelated=args.after_unrelated,
     )
 
 
@@ -322,6 +382,7 @@ COMMANDS = {
     "index": cmd_index,
     "add": cmd_add,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "serve": cmd_serve,
     "eval": cmd_eval,
     "bench": cmd_bench,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -194,6 +194,11 @@ class Asked:
         return sum(w for word, w in self.topic if _joined(word) in joined) / total if total else 0.0
 
 
+def same_story(a: Hit, b: Hit) -> bool:
+    """One article, or paragraphs of one (a SQuAD set's paragraphs are articles sharing their title)."""
+    return a.article.id == b.article.id or (bool(a.article.title) and a.article.title == b.article.title)
+
+
 @dataclass
 class Candidate:
     hit: Hit
@@ -201,14 +206,27 @@ class Candidate:
     end: int
     score: float
     whole: float  # share of the question's words it holds whole
+    context: str | None = None  # what the sentence leaves implicit, set by a step (query/grounding.py)
+
+
+# A step run on the scored sentences before any is chosen: it may drop some or set their context.
+Step = Callable[["Asked", list[Candidate]], list[Candidate]]
 
 
 class Answerer:
-    def __init__(self, lexical: LexicalIndex, settings: AnswerSettings | None = None):
+    def __init__(
+        self, lexical: LexicalIndex, settings: AnswerSettings | None = None, steps: Sequence[Step] = ()
+    ):
         self.lexical = lexical
         self.settings = settings or AnswerSettings()
+        self.steps = tuple(steps)  # e.g. grounding: keep to the place the question names
         # IDF of a term no article uses (df = 0): such a term weighs most.
         self._max_idf = math.log(1.0 + (lexical.size + 0.5) / 0.5)
+
+    def word_idf(self, word: tuple[str, ...], view: str = "accented") -> float:
+        """A word weighs as its rarest syllable pair; one the articles never use weighs most."""
+        terms = [f"{a}_{b}" for a, b in zip(word, word[1:], strict=False)] or [word[0]]
+        return max(self.lexical.idf(t, view) or self._max_idf for t in terms)
 
     def read(self, query: Query) -> Asked:
         folded = query.mode == "unaccented"
@@ -220,9 +238,7 @@ class Answerer:
         for word in dict.fromkeys(words(query.search_text, folded)):
             if len(word) == 1 and word[0] in stop or " ".join(word) in QUESTION_PHRASES:
                 continue
-            # a word weighs as its rarest syllable pair; one the articles never use weighs most
-            terms = [f"{a}_{b}" for a, b in zip(word, word[1:], strict=False)] or [word[0]]
-            topic.append((word, max(self.lexical.idf(t, view) or self._max_idf for t in terms)))
+            topic.append((word, self.word_idf(word, view)))
         qtype = question_type(query.search_text)
         unit = asked_unit(query.terms) if qtype in ("number", "time") else None
         return Asked(query, folded, weights, topic, qtype, set(query.terms), unit)
@@ -299,15 +315,33 @@ class Answerer:
         asked = self.read(query)
         return self.compose(asked, self.rerank(asked, hits))
 
+    def ranked(self, asked: Asked, hits: list[Hit]) -> tuple[list[Candidate], list[Hit]]:
+        """The candidates the steps keep, best first, and the hits with the passage of the best kept one
+        first when a step dropped the sentences of a better passage (the support is judged on it)."""
+        ranked = self.candidates(asked, hits)
+        before = len(ranked)
+        for step in self.steps:
+            ranked = step(asked, ranked)
+        if ranked and len(ranked) < before and ranked[0].hit is not hits[0]:
+            hits = [ranked[0].hit] + [h for h in hits if h is not ranked[0].hit]
+        return ranked, hits
+
+    def abstains(self, asked: Asked, ranked: list[Candidate], lead: list[Hit]) -> bool:
+        s = self.settings
+        return not ranked or self.support(asked, lead) < s.min_support or self.lacks_asked_number(asked, lead)
+
     def compose(self, asked: Asked, hits: list[Hit]) -> Reply:
         s = self.settings
-        ranked = self.candidates(asked, hits)
-        if not ranked or self.support(asked, hits) < s.min_support or self.lacks_asked_number(asked, hits):
+        ranked, lead = self.ranked(asked, hits)
+        if self.abstains(asked, ranked, lead):
             return Reply(ABSTAIN_MESSAGE, True, [], hits)
         chosen = [ranked[0]]
         for c in ranked[1 : s.max_sentences]:
-            # a further sentence must score close to the first and hold a word of the question itself
-            if c.score >= s.second_ratio * ranked[0].score and c.whole > 0:
+            # a further sentence must score close to the first, hold a word of the question itself and
+            # come from the same story: a question about one thing is answered from one article
+            # (a question over several is query/spanning.py's)
+            close = c.score >= s.second_ratio * ranked[0].score
+            if close and c.whole > 0 and same_story(c.hit, ranked[0].hit):
                 chosen.append(c)
         if len({c.hit.article.id for c in chosen}) == 1:  # one article: read in its own order
             chosen.sort(key=lambda c: c.hit.chunk.start + c.start)
@@ -322,5 +356,6 @@ class Answerer:
             n=n, article_id=chunk.article_id, source=article.path, title=article.title, date=article.date,
             publisher=article.publisher, passage=chunk.text, passage_start=chunk.start, passage_end=chunk.end,
             quote=chunk.text[c.start : c.end], start=c.start, end=c.end, score=round(c.score, 4),
+            context=c.context,
             url=article.url, page=article.page_at(chunk.start + c.start),
         )  # fmt: skip
