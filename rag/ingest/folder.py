@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..schema import Article
@@ -37,23 +37,48 @@ def _article_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def read_articles(folder: Path, root: Path | None = None) -> tuple[list[Article], list[Problem]]:
-    """Every article under `folder`; unreadable files are reported, never fatal for the others."""
+def read_source(data: bytes, source: Source) -> list[Article | Problem]:
+    """One file's articles (or why it has none), by the reader of its format: the cleaning step, which a
+    Ray build runs on its workers."""
+    try:
+        return list(reader_for(source.path).read(data, source))
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+        return [Problem(source.name, f"cannot be read ({type(exc).__name__}: {exc})")]
+
+
+def _open(path: Path, folder: Path, root: Path | None) -> tuple[bytes, Source] | Problem:
+    name = relative_name(path, root)
+    if reader_for(path) is None:
+        return Problem(name, f"skipped: not {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}")
+    try:
+        return path.read_bytes(), Source(path, name, path.relative_to(folder).with_suffix("").as_posix())
+    except OSError as exc:
+        return Problem(name, f"cannot be read ({type(exc).__name__}: {exc})")
+
+
+# Maps `read_source` over files, in order, somewhere else (RayBackend.clean: on the cluster's workers).
+Cleaner = Callable[[list[tuple[bytes, Source]]], Iterable[list[Article | Problem]]]
+
+
+def read_articles(
+    folder: Path, root: Path | None = None, clean: Cleaner | None = None
+) -> tuple[list[Article], list[Problem]]:
+    """Every article under `folder`; unreadable files are reported, never fatal for the others.
+
+    Without `clean`, one file at a time is read and cleaned here; with it, every file is read here and
+    handed to `clean` at once (workers elsewhere need not see the folder).
+    """
+    opened = (_open(path, folder, root) for path in _article_files(folder))
+    if clean is None:
+        per_file = ([o] if isinstance(o, Problem) else read_source(*o) for o in opened)
+    else:
+        files = list(opened)
+        cleaned = iter(clean([f for f in files if not isinstance(f, Problem)]))
+        per_file = ([f] if isinstance(f, Problem) else next(cleaned) for f in files)
     articles: list[Article] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    for path in _article_files(folder):
-        name = relative_name(path, root)
-        reader = reader_for(path)
-        if reader is None:
-            problems.append(Problem(name, f"skipped: not {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}"))
-            continue
-        source = Source(path, name, path.relative_to(folder).with_suffix("").as_posix())
-        try:
-            items = list(reader.read(path.read_bytes(), source))
-        except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
-            problems.append(Problem(name, f"cannot be read ({type(exc).__name__}: {exc})"))
-            continue
+    for items in per_file:
         for item in items:
             if isinstance(item, Problem):
                 problems.append(item)
