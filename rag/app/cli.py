@@ -57,6 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=Path, metavar="DIR", help="articles folder (default: seeds/)")
     store_opt(p)
     p.add_argument("--rebuild", action="store_true", help="embed every article again")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="on Ray: a local cluster, or the one at ADDRESS (`auto`, or host:port of `ray start --head`)",
+    )
+    p.add_argument(
+        "--workers", type=_int_in(1, 100_000), metavar="N", help="--ray: workers (default: its CPUs)"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="--ray: keep the shards an interrupted build finished"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("ask", help="answer questions, with citations")
@@ -127,7 +140,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_index(args: argparse.Namespace) -> int:
     from ..pipeline import build_index
 
-    result = build_index(_settings(args), rebuild=args.rebuild, show_progress=not args.quiet)
+    settings = _settings(args)
+    ray = None
+    if args.ray is not None:
+        from ..store.ray_backend import RaySettings
+
+        ray = RaySettings(args.ray or None, args.workers, settings.ray_shard_articles, resume=args.resume)
+    elif args.workers or args.resume:
+        raise RagError("--workers and --resume go with --ray (a local build resumes by itself)")
+    result = build_index(settings, rebuild=args.rebuild, show_progress=not args.quiet, ray=ray)
     report = result.report
     if report.full_rebuild_reason and not report.up_to_date and report.full_rebuild_reason != "new store":
         print(f"note: every article embedded ({report.full_rebuild_reason})", file=sys.stderr)
