@@ -4,7 +4,6 @@ worker, a killed driver and `--resume`. Kept short: the seeds, one cluster for t
 from __future__ import annotations
 
 import contextlib
-import filecmp
 import json
 import os
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.bench.ray_build import store_differences
 from rag.pipeline import Pipeline, build_index
 from rag.store.layout import current_generation
 from rag.store.store import Store
@@ -35,15 +35,7 @@ def cluster():
 
 
 def same_store(a: Path, b: Path) -> None:
-    """Every file of the two generations byte-equal; manifests equal but for the build's time."""
-    ga, gb = current_generation(a), current_generation(b)
-    for path in sorted(ga.rglob("*")):
-        if path.is_file() and path.name != "manifest.json":
-            assert filecmp.cmp(path, gb / path.relative_to(ga), shallow=False), path.relative_to(ga)
-    ma, mb = (json.loads((g / "manifest.json").read_text(encoding="utf-8")) for g in (ga, gb))
-    for m in (ma, mb):
-        del m["built_at"], m["build_seconds"]
-    assert ma == mb
+    assert not store_differences(a, b)
 
 
 def test_ray_build_equals_the_local_build_and_answers_the_same(
