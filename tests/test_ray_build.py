@@ -80,19 +80,22 @@ def test_ray_build_is_incremental_like_the_local_build(cluster, seed_settings, t
 
 
 def test_a_worker_killed_mid_build_is_retried_and_nothing_is_missing_or_twice(
-    cluster, seed_settings, tmp_path, monkeypatch
-):
+    cluster, pipeline, seed_settings, tmp_path, monkeypatch
+):  # `pipeline`: the clean build to compare with
     killed: list[int] = []
+    ran_on: list[int] = []  # the worker pid of each shard's result
+    started: list[int] = []  # the workers' pids before the kill
     original = RayBackend.__enter__
 
-    def enter(self):  # kill the other worker as soon as one shard is done: it holds work then
+    def enter(self):
         backend = original(self)
+        started.extend(backend.worker_pids)
 
         def on_shard(shard: int, pid: int) -> None:
-            if not killed:
-                victim = next(p for p in backend.worker_pids if p != pid)
-                os.kill(victim, signal.SIGKILL)
-                killed.append(victim)
+            ran_on.append(pid)
+            if not killed:  # its second shard started as the first returned: it dies in the middle
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
 
         backend.on_shard = on_shard
         return backend
@@ -103,6 +106,9 @@ def test_a_worker_killed_mid_build_is_retried_and_nothing_is_missing_or_twice(
         settings, show_progress=False, log=lambda m: None, ray=RaySettings(shard_articles=1)
     ).report
     assert killed, "no worker was killed"
+    assert len(ran_on) == 5  # one result a shard (an article each), none taken twice
+    assert killed[0] not in ran_on[1:]
+    assert set(ran_on) - set(started), f"no shard ran on the restarted worker: {ran_on} {started}"
     store = Store.load(settings.store)
     ids = [c.id for c in store.chunks]
     assert len(ids) == len(set(ids)) == report.chunks == report.embedded_chunks
@@ -126,7 +132,9 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def test_a_killed_driver_leaves_the_old_store_serving_and_resume_continues(pipeline, seed_settings, tmp_path):
+def test_a_killed_driver_leaves_the_old_store_serving_and_resume_continues(
+    pipeline, seed_settings, embedder, tmp_path
+):
     store = tmp_path / "store"
     shutil.copytree(seed_settings.store, store)  # the previous generation, built locally
     before = current_generation(store)
@@ -158,7 +166,10 @@ def test_a_killed_driver_leaves_the_old_store_serving_and_resume_continues(pipel
     done = len(list((store / SPOOL).glob("*.pkl")))
     assert 1 <= done < 5
     assert current_generation(store) == before  # the old generation still serves
-    assert len(Store.load(store).articles) == 5
+    old = Pipeline(seed_settings.with_(store_dir=store), Store.load(store), embedder)
+    question = "Tỉnh An Giang được thành lập năm nào?"
+    answer = old.ask(question).to_dict()
+    assert answer["citations"][0]["article_id"] == "000_56132f389163c4f7" and "1832" in answer["answer"]
     proc = subprocess.run(
         cmd[:-2] + ["--resume"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
