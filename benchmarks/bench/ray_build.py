@@ -67,7 +67,8 @@ def worker(seeds: Path, store: Path, workers: int) -> dict:
 
 def store_differences(a: Path, b: Path) -> list[str]:
     """What differs between the two stores' current generations: their files, byte for byte, and their
-    manifests but for the build's time stamps. Empty: the same store."""
+    manifests but for the time stamps (the build's, and when each article was first added). Empty: the
+    same store."""
     ga, gb = (s / (s / "CURRENT").read_text(encoding="utf-8").strip() for s in (a, b))
     names = sorted({p.relative_to(g).as_posix() for g in (ga, gb) for p in g.rglob("*") if p.is_file()})
     out = [
@@ -79,6 +80,8 @@ def store_differences(a: Path, b: Path) -> list[str]:
     ma, mb = (json.loads((g / "manifest.json").read_text(encoding="utf-8")) for g in (ga, gb))
     for m in (ma, mb):
         m.pop("built_at"), m.pop("build_seconds")
+        for entry in m.get("articles", {}).values():
+            entry.pop("added", None)
     return out + [f"manifest.json: {k}" for k in sorted(set(ma) | set(mb)) if ma.get(k) != mb.get(k)]
 
 

@@ -8,10 +8,14 @@ from pathlib import Path
 
 from ..schema import Article
 from .base import Problem, Reader, Source
+from .docx import DocxReader
+from .html import HtmlReader
 from .jsonl import JsonlReader
+from .pdf import PdfReader
+from .sources import Registry
 from .text import TextReader
 
-READERS: list[Reader] = [TextReader(), JsonlReader()]
+READERS: list[Reader] = [TextReader(), JsonlReader(), HtmlReader(), PdfReader(), DocxReader()]
 SUFFIXES = tuple(s for r in READERS for s in r.suffixes)
 
 
@@ -46,14 +50,27 @@ def read_source(data: bytes, source: Source) -> list[Article | Problem]:
         return [Problem(source.name, f"cannot be read ({type(exc).__name__}: {exc})")]
 
 
-def _open(path: Path, folder: Path, root: Path | None) -> tuple[bytes, Source] | Problem:
+def _open(
+    path: Path, folder: Path, root: Path | None, links: dict[str, str]
+) -> tuple[bytes, Source] | Problem:
+    """A file's bytes and what it is, or why it has none; `links`: the link each file under `folder` was
+    downloaded from (seeds/.sources.jsonl)."""
     name = relative_name(path, root)
     if reader_for(path) is None:
         return Problem(name, f"skipped: not {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}")
+    rel = path.relative_to(folder)
+    source = Source(path, name, rel.with_suffix("").as_posix(), links.get(rel.as_posix()))
     try:
-        return path.read_bytes(), Source(path, name, path.relative_to(folder).with_suffix("").as_posix())
+        return path.read_bytes(), source
     except OSError as exc:
         return Problem(name, f"cannot be read ({type(exc).__name__}: {exc})")
+
+
+def read_file(path: Path, folder: Path, root: Path | None, links: dict[str, str]) -> list[Article | Problem]:
+    """The articles of one file under `folder`, as `read_articles` reads them (an addition from the page
+    reads only its new files, and must see the very articles `rag index` would)."""
+    opened = _open(path, folder, root, links)
+    return [opened] if isinstance(opened, Problem) else read_source(*opened)
 
 
 # Maps `read_source` over files, in order, somewhere else (RayBackend.clean: on the cluster's workers).
@@ -68,11 +85,11 @@ def read_articles(
     Without `clean`, one file at a time is read and cleaned here; with it, every file is read here and
     handed to `clean` at once (workers elsewhere need not see the folder).
     """
-    opened = (_open(path, folder, root) for path in _article_files(folder))
+    links = {rel: e.url for rel, e in Registry(folder).entries().items() if e.url}
     if clean is None:
-        per_file = ([o] if isinstance(o, Problem) else read_source(*o) for o in opened)
+        per_file = (read_file(path, folder, root, links) for path in _article_files(folder))
     else:
-        files = list(opened)
+        files = [_open(path, folder, root, links) for path in _article_files(folder)]
         cleaned = iter(clean([f for f in files if not isinstance(f, Problem)]))
         per_file = ([f] if isinstance(f, Problem) else next(cleaned) for f in files)
     articles: list[Article] = []
