@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.bench.ray_build import store_differences
+from rag.config import Settings
 from rag.pipeline import Pipeline, build_index
 from rag.store.layout import current_generation
 from rag.store.store import Store
 
 from .conftest import ROOT, SEEDS, free_port, run_cli
+from .test_formats import write_formats
 
 ray = pytest.importorskip("ray")
 from rag.store.ray_backend import SPOOL, RayBackend, RaySettings  # noqa: E402
@@ -77,6 +79,23 @@ def test_ray_build_is_incremental_like_the_local_build(cluster, seed_settings, t
     assert report.embedded_chunks == len(Store.load(on_ray.store).article_chunks("002_3668a75ce5a9aaf6"))
     assert build_index(local, **quiet).report.embedded_chunks == report.embedded_chunks
     same_store(local.store, on_ray.store)
+
+
+def test_html_pdf_docx_and_their_links_come_out_of_a_ray_build_as_out_of_a_local_one(cluster, tmp_path):
+    seeds = write_formats(tmp_path / "seeds")  # the pages, a PDF, a Word file and bad files beside them
+    link = "https://bacgiang.gov.vn/bao-cao-dan-van-2023.pdf"
+    entry = {"path": "bao_cao_dan_van_2023.pdf", "sha256": "-", "added_at": "2026-12-01T08:00:00+00:00"}
+    (seeds / ".sources.jsonl").write_text(json.dumps(entry | {"url": link}) + "\n", encoding="utf-8")
+    warnings: dict[str, list[str]] = {"local": [], "ray": []}
+    for kind, ray_opts in [("local", {}), ("ray", {"ray": RaySettings(shard_articles=2)})]:
+        settings = Settings(root=tmp_path).with_(seeds_dir=seeds, store_dir=tmp_path / kind)
+        build_index(settings, show_progress=False, log=warnings[kind].append, **ray_opts)
+    said = {k: [line for line in lines if line.startswith("warning: ")] for k, lines in warnings.items()}
+    assert said["ray"] == said["local"] and len(said["local"]) >= 6  # the six bad files, named alike
+    same_store(tmp_path / "local", tmp_path / "ray")
+    articles = Store.load(tmp_path / "ray").articles
+    assert {a.path.rsplit(".", 1)[-1] for a in articles.values()} >= {"html", "htm", "pdf", "docx"}
+    assert articles["bao_cao_dan_van_2023"].url == link
 
 
 def test_a_worker_killed_mid_build_is_retried_and_nothing_is_missing_or_twice(
