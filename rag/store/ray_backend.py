@@ -42,6 +42,7 @@ SPOOL = ".ray-shards"
 RETRIES = 4  # restarts of a dead worker, and runs of a shard it held, before the build gives up
 IN_FLIGHT = 2  # shards queued on a worker at once
 CLEAN_BYTES = 250_000  # bytes of files a cleaning task
+SECRETS = ("RAG_ADMIN_TOKEN",)  # settings a worker never needs, kept out of its environment
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class RayBackend:
         if not self.settings.address:  # a local cluster runs this checkout's code, installed or not
             here = str(Path(__file__).resolve().parents[2])
             env["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
-            env.update({k: v for k, v in os.environ.items() if k.startswith("RAG_")})
+            env.update({k: v for k, v in os.environ.items() if k.startswith("RAG_") and k not in SECRETS})
         try:
             if ray.is_initialized():
                 pass  # a program that is connected already (a test's cluster): its cluster it is
