@@ -95,7 +95,8 @@ def ask(conn: http.client.HTTPConnection, question: str) -> tuple[dict, str | No
     conn.request(
         "POST",
         "/gradio_api/call/ask",
-        json.dumps({"data": [question, 5]}),
+        # every input, the filters empty: since /ask took source, since and until, Gradio refuses fewer
+        json.dumps({"data": [question, 5, "", "", ""]}),
         {"Content-Type": "application/json"},
     )
     resp = conn.getresponse()
