@@ -27,6 +27,7 @@ from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
 from .store.dense import DenseSettings
 from .store.layout import CURRENT, current_name, store_exists
+from .store.ray_backend import RayBackend, RaySettings
 from .store.store import Store
 
 Log = Callable[[str], None]
@@ -45,6 +46,7 @@ def _stderr(msg: str) -> None:
 class IndexResult:
     report: BuildReport
     problems: list[Problem] = field(default_factory=list)
+    ray_costs: dict[str, float] = field(default_factory=dict)  # a Ray build's own costs (RayBackend.costs)
 
 
 def build_index(
@@ -54,17 +56,40 @@ def build_index(
     embedder: Embedder | None = None,
     show_progress: bool = True,
     log: Log = _stderr,
+    ray: RaySettings | None = None,
 ) -> IndexResult:
-    """Read `settings.seeds` and bring the store in line with it."""
+    """Read `settings.seeds` and bring the store in line with it; with `ray`, the heavy steps run on a
+    Ray cluster (rag/store/ray_backend.py) and the store written is the same."""
     seeds = settings.seeds
     if not seeds.is_dir():
         raise RagError(f"seeds folder {seeds} does not exist: create it and add articles ({KINDS_SAID})")
-    articles, problems = read_articles(seeds, settings.root)
+    if ray is None:
+        return _build(settings, rebuild, show_progress, log, embedder)
+    with RayBackend(ray, settings) as backend:
+        log(f"Ray: {len(backend.workers)} workers")
+        result = _build(settings, rebuild, show_progress, log, backend=backend)
+        if backend.resumed_shards:
+            log(f"resumed: {backend.resumed_shards} shards were already done")
+    backend.finish()
+    result.ray_costs = backend.costs
+    return result
+
+
+def _build(
+    settings: Settings,
+    rebuild: bool,
+    show_progress: bool,
+    log: Log,
+    embedder: Embedder | None = None,
+    backend: RayBackend | None = None,
+) -> IndexResult:
+    articles, problems = read_articles(settings.seeds, settings.root, backend.clean if backend else None)
     for p in problems:
         log(f"warning: {p}")
     if not articles:
-        raise RagError(f"no articles in {seeds}: add {KINDS_SAID} files, then run `rag index`")
-    embedder = embedder or load_embedder(settings)
+        raise RagError(f"no articles in {settings.seeds}: add {KINDS_SAID} files, then run `rag index`")
+    # a Ray build's driver never loads the model: the workers say which one they loaded
+    embedder = backend.identity if backend else embedder or load_embedder(settings)
 
     def progress(total: int, n_articles: int):
         bar = tqdm(
@@ -90,6 +115,7 @@ def build_index(
         rebuild=rebuild,
         progress=progress,
         dense=DenseSettings(settings.dense_index),
+        backend=backend,
     )
     return IndexResult(report, problems)
 

@@ -234,6 +234,7 @@ def test_missing_damaged_or_foreign_store(tmp_path, cli_store):
         ("RAG_BACKEND", "nope", "choose onnx-int8, onnx or torch"),
         ("RAG_DENSE_INDEX", "nope", "choose auto, flat, hnsw or ivf"),
         ("RAG_SPIN", "yes", "choose 0 or 1"),
+        ("RAG_RAY_SHARD_ARTICLES", "0", "whole number of 1 or more"),
         ("RAG_CACHE_DIR", "{file}/cache", "is not a folder"),
         ("RAG_HOME", "{tmp}/nowhere", "no such folder"),
         ("RAG_BENCH_CORPUS", "{tmp}/nowhere.jsonl.gz", "no such file"),

@@ -59,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=Path, metavar="DIR", help="articles folder (default: seeds/)")
     store_opt(p)
     p.add_argument("--rebuild", action="store_true", help="embed every article again")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="on Ray: a local cluster, or the one at ADDRESS (`auto`, or host:port of `ray start --head`)",
+    )
+    p.add_argument(
+        "--workers", type=_int_in(1, 100_000), metavar="N", help="--ray: workers (default: its CPUs)"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="--ray: keep the shards an interrupted build finished"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("add", help="add web pages (links) or files to seeds/, and index them")
@@ -148,6 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue an interrupted build instead of rebuilding"
     )
     p.add_argument("--report", action="store_true", help="only print the table of the results so far")
+    p.add_argument(
+        "--ray",
+        action="store_true",
+        help="the build only: local against Ray at --ray-workers, side by side (sizes: 1000,5000 ...)",
+    )
+    p.add_argument(
+        "--ray-workers", default="1,2", metavar="LIST", help="--ray: Ray worker counts (default: 1,2)"
+    )
+    p.add_argument("--rounds", type=_int_in(1, 20), default=1, metavar="N", help="--ray: rounds (medians)")
     return parser
 
 
@@ -158,7 +180,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_index(args: argparse.Namespace) -> int:
     from ..pipeline import build_index
 
-    result = build_index(_settings(args), rebuild=args.rebuild, show_progress=not args.quiet)
+    settings = _settings(args)
+    ray = None
+    if args.ray is not None:
+        from ..store.ray_backend import RaySettings
+
+        ray = RaySettings(args.ray or None, args.workers, settings.ray_shard_articles, resume=args.resume)
+    elif args.workers or args.resume:
+        raise RagError("--workers and --resume go with --ray (a local build resumes by itself)")
+    result = build_index(settings, rebuild=args.rebuild, show_progress=not args.quiet, ray=ray)
     report = result.report
     if report.full_rebuild_reason and not report.up_to_date and report.full_rebuild_reason != "new store":
         print(f"note: every article embedded ({report.full_rebuild_reason})", file=sys.stderr)
@@ -349,6 +379,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if unknown := [s for s in sizes if s not in bench.SIZES]:
         raise RagError(f"unknown benchmark size {unknown[0]!r}: choose from {', '.join(bench.SIZES)}")
+    if args.ray:
+        return _bench_ray(args, sizes)
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
     if bad := [s for s in steps if s not in ("build", "add", "query", "cold", "lexical", "none")]:
         raise RagError(
@@ -371,6 +403,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     print(bench.table(results, cfg.backend))
     print(f"(results: {results.path})")
+    return 0
+
+
+def _bench_ray(args: argparse.Namespace, sizes: list[str]) -> int:
+    from benchmarks.bench import ray_build  # on the path: `_bench_tooling` found the checkout
+
+    if "seeds" in sizes:
+        raise RagError("rag bench --ray measures corpus sizes: choose from 1000, 5000, 22644")
+    try:
+        modes = [0] + [int(w) for w in args.ray_workers.split(",") if w.strip()]
+    except ValueError:
+        raise RagError(f"--ray-workers takes whole numbers, e.g. 1,2 (not {args.ray_workers!r})") from None
+    if any(w < 1 for w in modes[1:]):
+        raise RagError(f"--ray-workers takes whole numbers of 1 or more (not {args.ray_workers!r})")
+    work = (args.work or Settings().cache_dir / "bench-ray").resolve()
+    rows = ray_build.run([int(s) for s in sizes], modes, args.rounds, work, log=_stderr_line)
+    print(ray_build.table(rows))
+    print(f"(results: {work / 'ray-results.json'})")
     return 0
 
 
