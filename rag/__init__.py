@@ -59,6 +59,7 @@ _API = {
     "score_one": "rag.eval.metrics",
     "summarise": "rag.eval.metrics",
     "contains_answer": "rag.eval.metrics",
+    "token_recall": "rag.eval.metrics",
     "percentile": "rag.eval.metrics",
     "recall_at_k": "rag.eval.metrics",
 }

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..schema import Answer
-from ..text.normalise import nfc
+from ..text.normalise import nfc, tokens
 from .questions import Item
 
 
@@ -32,6 +32,7 @@ class Outcome:
     seconds: float
     answer: str
     cited: list[str] = field(default_factory=list)
+    token_recall: float = 0.0  # share of the best gold answer's syllables the answer holds
 
 
 def _norm(text: str) -> str:
@@ -41,6 +42,19 @@ def _norm(text: str) -> str:
 def contains_answer(text: str, answers: list[str]) -> bool:
     hay = _norm(text)
     return any(_norm(a) in hay for a in answers if a.strip())
+
+
+def token_recall(text: str, answers: list[str]) -> float:
+    """The share of a gold answer's syllables that the answer holds (the best gold answer's): beside
+    answer_hit, it tells a near miss from a wrong answer, and with answer_chars it shows what a longer
+    answer buys."""
+    held = set(tokens(text))
+    best = 0.0
+    for a in answers:
+        gold = tokens(a)
+        if gold:
+            best = max(best, sum(t in held for t in gold) / len(gold))
+    return best
 
 
 def score_one(item: Item, asked: str, answer: Answer, key: str) -> Outcome:
@@ -61,6 +75,7 @@ def score_one(item: Item, asked: str, answer: Answer, key: str) -> Outcome:
         seconds=answer.seconds,
         answer=answer.text,
         cited=cited,
+        token_recall=0.0 if answer.abstained else token_recall(answer.text, item.answers),
     )
 
 
@@ -73,6 +88,7 @@ def summarise(outcomes: list[Outcome]) -> dict:
 
     ranks = [o.rank for o in answerable]
     cites = sum(o.citations for o in answerable)
+    answered = [o for o in outcomes if not o.abstained]
     return {
         "questions": len(outcomes),
         "answerable": len(answerable),
@@ -84,6 +100,10 @@ def summarise(outcomes: list[Outcome]) -> dict:
         if ranks
         else None,
         "answer_hit": pct(sum(o.answer_hit for o in answerable), len(answerable)),
+        "token_recall": round(100.0 * sum(o.token_recall for o in answerable) / len(answerable), 1)
+        if answerable
+        else None,
+        "answer_chars": round(statistics.mean(len(o.answer) for o in answered)) if answered else None,
         "citation_precision": pct(sum(o.cited_gold for o in answerable), cites),
         "abstention_rate": pct(sum(o.abstained for o in outcomes), len(outcomes)),
         "answered_when_answerable": pct(sum(not o.abstained for o in answerable), len(answerable)),

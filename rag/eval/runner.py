@@ -36,6 +36,8 @@ ROWS = [
     ("recall@10", "passage recall@10 (%)"),
     ("mrr@10", "MRR@10 (x100)"),
     ("answer_hit", "answer contains a gold answer (%)"),
+    ("token_recall", "gold answer syllables in the answer (%)"),
+    ("answer_chars", "answer length, mean characters"),
     ("citation_precision", "citations pointing at the gold source (%)"),
     ("abstention_rate", "abstention rate, all questions (%)"),
     ("answered_when_answerable", "answered, answerable questions (%)"),
