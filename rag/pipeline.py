@@ -128,8 +128,11 @@ class Pipeline:
         self._seen: tuple | None = None  # CURRENT's identity when it was last read
 
     def _engine_for(self, store: Store) -> Engine:
+        sentences = store.sentence_vectors if store.sentences is not None else None
         return Engine(
-            store, Retriever(store, self.embedder, self._retrieval), Answerer(store.lexical, self._answering)
+            store,
+            Retriever(store, self.embedder, self._retrieval),
+            Answerer(store.lexical, self._answering, sentences),
         )
 
     @property
@@ -234,8 +237,9 @@ class Pipeline:
         engine = self.current()
         query = read_query(text, engine.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
-        hits = engine.retriever.search(query, engine.answerer.passages_wanted(k))
-        reply = engine.answerer.answer(query, hits)
+        vector = engine.retriever.encode(query)
+        hits = engine.retriever.search(query, engine.answerer.passages_wanted(k), vector)
+        reply = engine.answerer.answer(query, hits, vector)
         return Answer(
             question=text,
             text=reply.text,

@@ -1,6 +1,9 @@
 """Sentence choice and abstention, on hand-made hits so that each rule is seen alone."""
 
+from dataclasses import replace
+
 from rag.lexical.bm25 import LexicalIndex
+from rag.query import scorer as sc
 from rag.query.analyse import read_query
 from rag.query.extract import ABSTAIN_MESSAGE, Answerer, AnswerSettings, question_type
 from rag.schema import Article, Chunk, Hit
@@ -63,8 +66,14 @@ def test_a_name_question_prefers_the_sentence_with_a_new_name():
 
 def test_a_second_sentence_only_when_it_scores_close_to_the_first():
     q = read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?")
-    assert len(answerer(max_sentences=2, second_ratio=0.0).answer(q, hits_for(ARTICLE)).citations) == 2
-    assert len(answerer(max_sentences=2, second_ratio=1.01).answer(q, hits_for(ARTICLE)).citations) == 1
+    hand = {"scorer": "hand", "max_sentences": 2}
+    assert len(answerer(**hand, second_ratio=0.0).answer(q, hits_for(ARTICLE)).citations) == 2
+    assert len(answerer(**hand, second_ratio=1.01).answer(q, hits_for(ARTICLE)).citations) == 1
+    # the learned scorer: a further sentence when its probability reaches `second` times the first's
+    lexical = sc.shipped("lexical")
+    for second, quoted in ((0.0, 2), (1.01, 1)):
+        w = replace(lexical, second=second)
+        assert len(answerer(max_sentences=2, weights=w).answer(q, hits_for(ARTICLE)).citations) == quoted
 
 
 def test_abstains_when_the_question_words_are_not_in_the_passage():

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import RagError
+from ..store.sentences import VERSION as SENTENCES_VERSION
 from ..text.normalise import fold
 from .metrics import score_one, summarise
 from .questions import Item, read_jsonl, read_squad, split_of
@@ -59,10 +60,15 @@ def format_table(title: str, summary: dict) -> str:
     return "\n".join(lines)
 
 
+# In the name of a cached store: checkouts whose stores differ (an older one without sentence vectors)
+# keep separate copies rather than rebuilding one another's.
+STORE_KIND = f"s{SENTENCES_VERSION}"
+
+
 def eval_store_dir(path: Path, settings: Settings) -> Path:
     """A cached store per question file and backend: a second run reuses its vectors."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return settings.cache_dir / "eval-stores" / f"{path.stem}-{digest}-{settings.backend}"
+    return settings.cache_dir / "eval-stores" / f"{path.stem}-{digest}-{settings.backend}-{STORE_KIND}"
 
 
 def squad_store(

@@ -58,14 +58,21 @@ class Retriever:
         """What restores the diacritics of a question typed without them, unless turned off."""
         return self.store.restorer if self.settings.restore_diacritics else None
 
-    def _signals(self, query: Query, names: list[str]) -> dict[str, tuple[np.ndarray, Scorer]]:
+    def encode(self, query: Query) -> np.ndarray:
+        """The question's dense vector (dense search reads it, and the answerer compares it with the
+        passages' sentences)."""
+        return np.ascontiguousarray(self.embedder.encode_queries([query.search_text])[0], dtype=np.float32)
+
+    def _signals(
+        self, query: Query, names: list[str], vector: np.ndarray | None
+    ) -> dict[str, tuple[np.ndarray, Scorer]]:
         """Per retriever: its top candidate rows, and a function scoring any rows."""
         n = len(self.store.chunks)
         want = min(self.settings.candidates, n)
         out: dict[str, tuple[np.ndarray, Scorer]] = {}
         for name in names:
             if name == "dense":
-                qv = np.ascontiguousarray(self.embedder.encode_queries([query.search_text]), dtype=np.float32)
+                qv = (self.encode(query) if vector is None else vector)[None, :]
                 _, rows = self.store.dense.search(qv, want)
                 out[name] = (
                     rows[0][rows[0] >= 0],
@@ -80,9 +87,10 @@ class Retriever:
                 out[name] = (top[scores[top] > 0], lambda r, s=scores: s[r])
         return out
 
-    def search(self, query: Query, k: int) -> list[Hit]:
+    def search(self, query: Query, k: int, vector: np.ndarray | None = None) -> list[Hit]:
+        """The k best passages; `vector` is the question's (`encode`), encoded here when not given."""
         weights = {name: w for name, w in self.settings.weights[query.mode].items() if w}
-        signals = self._signals(query, list(weights))
+        signals = self._signals(query, list(weights), vector)
         union = np.unique(np.concatenate([rows for rows, _ in signals.values()] or [np.zeros(0, np.int64)]))
         if not len(union):
             return []

@@ -25,10 +25,13 @@ from ..lexical.diacritics import DiacriticRestorer
 from ..models.base import Embedder
 from ..schema import Article, Chunk
 from ..text.normalise import tokens
+from ..text.sentences import sentence_spans
 from . import dense as dense_kinds
 from . import manifest as manifests
 from .dense import DenseSettings
 from .layout import build_lock, new_generation_name, store_exists, sweep, switch
+from .sentences import SentenceVectors, quantize
+from .sentences import entry as sentence_entry
 from .store import ARTICLES, CHUNKS, DENSE, LEXICAL, RESTORER, VECTORS, Store
 
 CHECKPOINT_CHUNKS = 5_000  # a long build writes a usable generation every this many embedded chunks
@@ -212,6 +215,7 @@ def _write_step(
     chunks: list[Chunk] = []
     order: list[np.ndarray] = []
     to_embed: list[str] = []
+    fresh_chunks: list[Chunk] = []
     embedded_articles = 0
     for article in articles:
         old = known.get(article.id)
@@ -225,18 +229,22 @@ def _write_step(
             chunks.extend(fresh)
             order.append(np.arange(n_prev + len(to_embed), n_prev + len(to_embed) + len(fresh)))
             to_embed.extend(index_text(article, c, plan.chunking) for c in fresh)
+            fresh_chunks.extend(fresh)
     order_arr = np.concatenate(order) if order else np.zeros(0, np.int64)
     embedder = plan.embedder
-    embedded = (
-        embedder.encode_passages(to_embed, progress=tick)
-        if to_embed
-        else np.zeros((0, embedder.dim), np.float32)
-    )
+    embedded, fresh_sentences = _embed(embedder, to_embed, fresh_chunks, tick)
     vectors = np.empty((len(order_arr), embedder.dim), np.float16)
     old_rows = order_arr < n_prev
     if prev is not None and old_rows.any():
         vectors[old_rows] = np.asarray(prev.vectors)[order_arr[old_rows]]
     vectors[~old_rows] = embedded[order_arr[~old_rows] - n_prev]
+    sentences = None
+    if fresh_sentences is not None and (prev is None or prev.sentences is not None or not old_rows.any()):
+        parts = [
+            prev.sentences.part(int(r)) if r < n_prev else quantize(fresh_sentences[int(r) - n_prev])
+            for r in order_arr
+        ]
+        sentences = SentenceVectors.join(parts, embedder.dim)
     lexical, restorer = _keywords(plan, articles, chunks, prev, order_arr, [tokens(t) for t in to_embed])
     # The previous rows, unchanged and in order, then only new ones: an HNSW graph can be extended.
     appended = (
@@ -249,12 +257,41 @@ def _write_step(
         "changed": embedded_articles - added,
         "removed": len(set(known) - {a.id for a in articles}),
     }
-    manifest = manifests.make(embedder, plan.chunking, dense.entry, articles, len(chunks), counts, started)
+    manifest = manifests.make(
+        embedder,
+        plan.chunking,
+        dense.entry,
+        articles,
+        len(chunks),
+        counts,
+        started,
+        sentence_entry(sentences) if sentences is not None else None,
+    )
     name = new_generation_name()
     with atomic_path(plan.store_dir / name) as tmp:
         _write_parts(tmp, articles, chunks, vectors, dense, lexical, restorer, manifest)
+        if sentences is not None:
+            sentences.save(tmp)
     switch(plan.store_dir, name)  # the switch: one atomic rename
-    return Store.of(plan.store_dir / name, manifest, articles, chunks, vectors, dense, lexical, restorer)
+    return Store.of(
+        plan.store_dir / name, manifest, articles, chunks, vectors, dense, lexical, restorer, sentences
+    )
+
+
+def _embed(
+    embedder: Embedder, texts: list[str], chunks: list[Chunk], tick: Callable[[int], None] | None
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """The fresh chunks' vectors and, when the backend makes them, their sentence vectors: the spans
+    of the chunk's sentences in the text embedded (the chunk after its title)."""
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32), [] if embedder.makes_sentence_vectors else None
+    if not embedder.makes_sentence_vectors:
+        return embedder.encode_passages(texts, progress=tick), None
+    spans = []
+    for text, chunk in zip(texts, chunks, strict=True):
+        shift = len(text) - len(chunk.text)  # the title and its line break, when indexed with it
+        spans.append([(a + shift, b + shift) for a, b in sentence_spans(chunk.text)])
+    return embedder.encode_passages_with_sentences(texts, spans, progress=tick)
 
 
 def _keywords(

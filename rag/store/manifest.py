@@ -16,6 +16,7 @@ from ..errors import DamagedStoreError, StoreError
 from ..lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from ..models.base import Embedder, same_vectors
 from ..schema import Article
+from .sentences import VERSION as SENTENCES_VERSION
 
 FILE = "manifest.json"
 FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts; version 1 still reads
@@ -31,8 +32,9 @@ def make(
     chunks: int,
     counts: dict[str, int],
     started: float,
+    sentences: dict | None = None,
 ) -> dict:
-    return {
+    manifest = {
         "format_version": FORMAT_VERSION,
         "embedding": {
             "model": embedder.model,
@@ -49,6 +51,9 @@ def make(
         "build_seconds": round(time.perf_counter() - started, 3),
         "last_build": counts,
     }
+    if sentences is not None:
+        manifest["sentences"] = sentences
+    return manifest
 
 
 def write(folder: Path, manifest: dict) -> None:
@@ -95,4 +100,6 @@ def reuse_problem(manifest: dict, embedder: Embedder, chunking: ChunkSettings) -
         return f"the {embedder.backend} model was exported again ({emb.get('variant')} -> {embedder.variant})"
     if manifest["chunking"] != chunking.to_dict():
         return "chunking settings changed"
+    if embedder.makes_sentence_vectors and manifest.get("sentences", {}).get("version") != SENTENCES_VERSION:
+        return "the store has no sentence vectors of the current kind"
     return None
