@@ -204,6 +204,7 @@ def main() -> int:
             args.collected.write_bytes(pickle.dumps((questions, negatives)))
     trained: dict[frozenset, sc.Weights] = {}
     rows: dict[str, list[str]] = {"tune": [], "report": []}
+    shorts = []
     for step in steps():
         answer = step.answer
         if step.drop is not None:
@@ -223,6 +224,8 @@ def main() -> int:
             for part in cells:
                 summary = summarise(outcomes[part])
                 cells[part] += _cells(summary)
+                if step.drop == frozenset() and step.answer == AnswerSettings():
+                    shorts.append((name, part, "no diacritics" if step.strip else "as typed", summary))
         for part in cells:
             rows[part].append(f"| {step.label} | " + " | ".join(cells[part]) + " |")
         print(f"done: {step.label}", file=sys.stderr, flush=True)
@@ -243,6 +246,9 @@ def main() -> int:
         print(f"| step | {head} |")
         print("|---" * 13 + "|")
         print("\n".join(rows[part]))
+    print("\nshort answers (shipped): | set | part | asked | given | EM | F1 |")
+    for name, part, typed, s in shorts:
+        print(f"| {name} | {part} | {typed} | {s['short_answers']} | {s['short_em']} | {s['short_f1']} |")
     if not args.no_timing:
         for name in SETS:
             store, items, tokenised = loaded[name]

@@ -19,6 +19,8 @@ What is fitted, in order, each on out-of-fold outputs of the one before (5 folds
   of the seed articles and of the other set's paragraphs), over the best passage's word coverage and
   the best sentence's log-odds; the threshold is the highest that abstains wrongly on at most 3 % of
   the questions of every fold of each set, as typed (the target, held on held-out articles);
+- short: logistic over candidate phrases of the best sentence (right: F1 >= 0.5 with a gold answer);
+  the threshold is the lowest at which the given short answers' mean F1 reaches 0.65 on each set.
 Two variants are written: "vectors" (stores with sentence vectors) and "lexical" (without them).
 """
 
@@ -43,12 +45,14 @@ import rag  # noqa: E402
 from rag.eval.runner import STORE_KIND  # noqa: E402
 from rag.query import evidence as ev  # noqa: E402
 from rag.query import scorer as sc  # noqa: E402
+from rag.query import short as sh  # noqa: E402
 from rag.query.extract import Answerer, AnswerSettings  # noqa: E402
 
 FOLDS = 5
 DEPTH, PASSAGES = 10, 3
 RATIOS = [round(0.3 + 0.05 * i, 2) for i in range(9)]  # 0.30 .. 0.70
 WRONG_ABSTENTION = 3.0  # % of each fold's tuning questions of each set, as typed (the target)
+SHORT_F1 = 0.65
 L2 = 1.0
 VERBOSE = False
 
@@ -383,6 +387,53 @@ def fit_abstention(done: list[Answered | None], negatives: list[Answered | None]
     return model, round(best if best is not None else -6.0, 2)
 
 
+def short_rows(a: Answered) -> tuple[list[sh.Phrase], np.ndarray, str]:
+    text = a.q.texts[a.rows[0]]
+    wanted = a.q.kinds & frozenset(ev.SHORT_KINDS)
+    terms = set(a.q.terms)
+    cands = sh.candidates(text, wanted, terms)
+    return cands, sh.rows(text, cands, terms, a.q.unit, float(a.probabilities[0])), text
+
+
+def fit_short(done: list[Answered | None]) -> tuple[sc.Linear, float]:
+    """Candidates of the best sentence against the gold answers; out of fold for the threshold."""
+    typed = [a for a in done if a is not None and a.q.typed == "as typed" and a.q.kinds & set(ev.SHORT_KINDS)]
+    data = []
+    for a in typed:
+        cands, rows, text = short_rows(a)
+        labels = np.array([max(rag.squad_f1(text[c.start : c.end], g) for g in a.q.answers) for c in cands])
+        data.append((a, cands, rows, labels, text))
+    given: dict[int, tuple[float, float]] = {}  # question -> (probability, f1 of the best candidate)
+    for f in range(FOLDS):
+        train = [d for d in data if d[0].q.fold != f and len(d[1])]
+        w, b = fit_logistic(
+            np.concatenate([d[2] for d in train]), np.concatenate([d[3] for d in train]) >= 0.5
+        )
+        for n, d in enumerate(data):
+            if d[0].q.fold == f and len(d[1]):
+                p = sc.sigmoid(d[2] @ w + b)
+                i = int(np.argmax(p))
+                given[n] = (float(p[i]), float(d[3][i]))
+    w, b = fit_logistic(
+        np.concatenate([d[2] for d in data if len(d[1])]),
+        np.concatenate([d[3] for d in data if len(d[1])]) >= 0.5,
+    )
+    threshold = 1.0
+    for t in np.arange(0.95, 0.0, -0.05):
+        ok = True
+        for set_name in {d[0].q.set for d in data}:
+            f1s = [
+                given[n][1]
+                for n, d in enumerate(data)
+                if n in given and d[0].q.set == set_name and given[n][0] >= t
+            ]
+            ok &= bool(f1s) and float(np.mean(f1s)) >= SHORT_F1
+        if not ok:
+            break
+        threshold = round(float(t), 2)
+    return sc.Linear(sh.FEATURES, w, b), threshold
+
+
 def train(
     questions: list[Asked], negatives: list[Asked], drop: frozenset[str] = frozenset()
 ) -> tuple[sc.Weights, dict]:
@@ -390,9 +441,10 @@ def train(
     done, neg = out_of_fold(questions, negatives, drop)
     ratio = choose_ratio(done)
     abstain, below = fit_abstention(done, neg)
+    short, short_threshold = fit_short(done)
     sentence, passage, compose = fit_models(questions, drop)
-    weights = sc.Weights(sentence, passage, compose, abstain, ratio, below)
-    return weights, {"second": ratio, "abstain_below": below}
+    weights = sc.Weights(sentence, passage, compose, abstain, ratio, below, short, short_threshold)
+    return weights, {"second": ratio, "abstain_below": below, "short_threshold": short_threshold}
 
 
 # --- the run -------------------------------------------------------------------------------------

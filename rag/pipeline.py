@@ -249,6 +249,7 @@ class Pipeline:
             notice=notice,
             mode=query.mode,
             searched_as=query.search_text if query.restored else None,
+            short_answer=reply.short,
             seconds=time.perf_counter() - started,
         )
 

@@ -109,6 +109,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The exact phrase that answers the question ("2.054 đơn"), inside citation n's quote:
+    `quote[start:end] == text`."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the answer extractor gives: the answer text and its citations, from the hits it reranked."""
 
@@ -116,6 +130,7 @@ class Reply:
     abstained: bool
     citations: list[Citation]
     hits: list[Hit]  # reranked, best first
+    short: ShortAnswer | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,7 @@ class Answer:
     seconds: float = 0.0
     mode: str = "accented"  # how the question was read: accented, unaccented (restored) ...
     searched_as: str | None = None  # the question as searched, when it differs (restored diacritics)
+    short_answer: ShortAnswer | None = None  # marked inside its citation's quote; None when unsure
 
     def to_dict(self) -> dict:
         """The stable JSON shape of `rag ask --json` and of the page's API."""
@@ -145,5 +161,6 @@ class Answer:
             "notice": self.notice,
             "mode": self.mode,
             "searched_as": self.searched_as,
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "seconds": round(self.seconds, 4),
         }

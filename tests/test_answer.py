@@ -127,3 +127,19 @@ def test_a_missing_word_list_is_an_error_not_an_empty_lexicon(tmp_path, monkeypa
             words_module.lexicon()
     finally:
         words_module.lexicon.cache_clear()
+
+
+def test_a_short_answer_is_the_asked_number_with_its_unit_inside_the_quote():
+    answer = answerer().answer(read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?"), hits_for(ARTICLE, OTHER))
+    short = answer.short
+    assert short is not None and short.text == "2.054 đơn" and short.n == 1
+    quote = answer.citations[0].quote
+    assert quote[short.start : short.end] == short.text  # offsets into citation n's quote
+
+
+def test_no_short_answer_when_the_question_asks_for_no_phrase_or_the_answer_abstains():
+    a = answerer()
+    why = a.answer(read_query("Vì sao công tác tiếp dân được thị xã quan tâm?"), hits_for(ARTICLE))
+    assert not why.abstained and why.short is None  # "vì sao" wants a sentence, not a phrase
+    none = a.answer(read_query("Giá vàng hôm nay là bao nhiêu?"), hits_for(ARTICLE, OTHER))
+    assert none.abstained and none.short is None

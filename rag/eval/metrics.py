@@ -8,6 +8,7 @@ reported); recall@k of an approximate index is the share of the exact search's t
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,6 +34,9 @@ class Outcome:
     answer: str
     cited: list[str] = field(default_factory=list)
     token_recall: float = 0.0  # share of the best gold answer's syllables the answer holds
+    short_answer: str | None = None
+    short_em: float | None = None  # SQuAD exact match and F1 of the short answer, when one is given
+    short_f1: float | None = None
 
 
 def _norm(text: str) -> str:
@@ -57,11 +61,29 @@ def token_recall(text: str, answers: list[str]) -> float:
     return best
 
 
+def squad_em(prediction: str, gold: str) -> float:
+    """SQuAD's exact match, over syllables (lower-cased, punctuation dropped)."""
+    return float(tokens(prediction) == tokens(gold))
+
+
+def squad_f1(prediction: str, gold: str) -> float:
+    """SQuAD's F1: the harmonic mean of syllable precision and recall, as bags."""
+    p, g = tokens(prediction), tokens(gold)
+    if not p or not g:
+        return float(p == g)
+    same = sum((Counter(p) & Counter(g)).values())
+    if not same:
+        return 0.0
+    precision, recall = same / len(p), same / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
 def score_one(item: Item, asked: str, answer: Answer, key: str) -> Outcome:
     """`key` says which article field the gold source names: "path" (seeds) or "id" (SQuAD)."""
     ids = [getattr(h.article, key) for h in answer.hits]
     rank = ids.index(item.source) + 1 if item.source in ids else None
     cited = [c.source if key == "path" else c.article_id for c in answer.citations]
+    short = answer.short_answer.text if answer.short_answer and item.answers else None
     return Outcome(
         question=item.question,
         asked=asked,
@@ -76,6 +98,9 @@ def score_one(item: Item, asked: str, answer: Answer, key: str) -> Outcome:
         answer=answer.text,
         cited=cited,
         token_recall=0.0 if answer.abstained else token_recall(answer.text, item.answers),
+        short_answer=short,
+        short_em=max((squad_em(short, a) for a in item.answers), default=0.0) if short is not None else None,
+        short_f1=max((squad_f1(short, a) for a in item.answers), default=0.0) if short is not None else None,
     )
 
 
@@ -89,6 +114,7 @@ def summarise(outcomes: list[Outcome]) -> dict:
     ranks = [o.rank for o in answerable]
     cites = sum(o.citations for o in answerable)
     answered = [o for o in outcomes if not o.abstained]
+    shorts = [o for o in answerable if o.short_answer is not None]
     return {
         "questions": len(outcomes),
         "answerable": len(answerable),
@@ -104,6 +130,9 @@ def summarise(outcomes: list[Outcome]) -> dict:
         if answerable
         else None,
         "answer_chars": round(statistics.mean(len(o.answer) for o in answered)) if answered else None,
+        "short_answers": pct(len(shorts), len(answerable)),
+        "short_em": round(100.0 * statistics.mean(o.short_em for o in shorts), 1) if shorts else None,
+        "short_f1": round(100.0 * statistics.mean(o.short_f1 for o in shorts), 1) if shorts else None,
         "citation_precision": pct(sum(o.cited_gold for o in answerable), cites),
         "abstention_rate": pct(sum(o.abstained for o in outcomes), len(outcomes)),
         "answered_when_answerable": pct(sum(not o.abstained for o in answerable), len(answerable)),

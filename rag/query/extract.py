@@ -4,7 +4,8 @@ Nothing is generated: every answer sentence is a verbatim slice of a passage, fo
 citation marker. Sentences and passages are scored by the learned scorer (query/scorer.py: small
 linear models fitted on the tuning parts of XQuAD-vi and UIT-ViNewsQA, docs/quality.md); the passages
 are reranked by it, the most probable sentence is quoted, with a second one when it is probable
-enough. When the best passage does not hold the
+enough, and a short answer is marked inside the quote when the question asks for a number, a date, a
+person, a place or a name and one is found with confidence. When the best passage does not hold the
 question, or holds nothing of what it asks for, the answer abstains and the closest passages are shown.
 
 The earlier scorer, with weights set by hand on XQuAD-vi, is kept as `AnswerSettings(scorer="hand")`
@@ -22,13 +23,14 @@ from functools import lru_cache
 import numpy as np
 
 from ..lexical.bm25 import LexicalIndex
-from ..schema import Chunk, Citation, Hit, Query, Reply
+from ..schema import Chunk, Citation, Hit, Query, Reply, ShortAnswer
 from ..text.normalise import fold, tokens
 from ..text.sentences import sentence_spans
 from ..text.words import words
 from . import evidence as ev
 from . import scorer as sc
 from .rerank import rerank, reranked
+from .short import best_phrase
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trả lời câu hỏi này trong các bài viết."
 
@@ -113,6 +115,7 @@ class AnswerSettings:
     abstention: str = "learned"  # "learned" (the abstain model) or "support" (below min_support)
     number_gate: bool = True  # abstain on "bao nhiêu" when the best passage has no new number
     office_gate: bool = True  # abstain on "Ai là Chủ tịch …?" when the quoted sentence names no one new
+    short_answer: bool = True
     # the hand scorer (scorer="hand"), chosen on the tuning half of XQuAD-vi
     second_ratio: float = 0.6  # a second sentence must score this share of the first
     type_weight: float = 0.4
@@ -437,11 +440,27 @@ class Answerer:
             # a further sentence is quoted when it is nearly as probable as the first
             second = self.weights.second * ranked[0].score
             chosen = [ranked[0], *[c for c in ranked[1 : s.max_sentences] if c.score >= second]]
+        best = chosen[0]
         if len({c.hit.article.id for c in chosen}) == 1:  # one article: read in its own order
             chosen.sort(key=lambda c: c.hit.chunk.start + c.start)
         citations = [self._cite(n, c) for n, c in enumerate(chosen, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Reply(text, False, citations, hits)
+        learned = s.short_answer and s.scorer == "learned"
+        short = self.short_answer(asked, best, citations[chosen.index(best)]) if learned else None
+        return Reply(text, False, citations, hits, short)
+
+    def short_answer(self, asked: Asked, best: Candidate, citation: Citation) -> ShortAnswer | None:
+        """The phrase of the best quoted sentence that answers the question, when sure enough."""
+        wanted = asked.kinds & frozenset(ev.SHORT_KINDS)
+        model = self.weights.short
+        if model is None or not wanted:
+            return None
+        unit = asked.unit[0] if asked.unit else None
+        found = best_phrase(model, citation.quote, wanted, asked.terms, unit, best.score)
+        if found is None or found[1] < self.weights.short_threshold:
+            return None
+        phrase, _ = found
+        return ShortAnswer(citation.quote[phrase.start : phrase.end], citation.n, phrase.start, phrase.end)
 
     @staticmethod
     def _cite(n: int, c: Candidate) -> Citation:

@@ -95,6 +95,8 @@ class Weights:
     abstain: Linear
     second: float  # a further sentence is quoted when its probability reaches this
     abstain_below: float  # the answer abstains when the abstention model's score is under this
+    short: Linear | None = None
+    short_threshold: float = 1.0
 
     @property
     def uses_vectors(self) -> bool:
@@ -102,13 +104,22 @@ class Weights:
 
     def to_dict(self) -> dict:
         out = {name: getattr(self, name).to_dict() for name in ("sentence", "passage", "compose", "abstain")}
-        out.update(second=self.second, abstain_below=self.abstain_below)
+        out.update(second=self.second, abstain_below=self.abstain_below, short_threshold=self.short_threshold)
+        if self.short is not None:
+            out["short"] = self.short.to_dict()
         return out
 
     @classmethod
     def from_dict(cls, d: dict) -> Weights:
         models = {n: Linear.from_dict(d[n]) for n in ("sentence", "passage", "compose", "abstain")}
-        return cls(**models, second=float(d["second"]), abstain_below=float(d["abstain_below"]))
+        short = Linear.from_dict(d["short"]) if "short" in d else None
+        return cls(
+            **models,
+            second=float(d["second"]),
+            abstain_below=float(d["abstain_below"]),
+            short=short,
+            short_threshold=float(d.get("short_threshold", 1.0)),
+        )
 
 
 @lru_cache(maxsize=4)
