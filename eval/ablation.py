@@ -197,7 +197,7 @@ def main() -> int:
         store, _ = squad_store(path, articles, settings, embedder)
         loaded[name] = (store, items, [tokens(t) for t in store.index_texts()])
     if args.collected and args.collected.is_file():
-        questions, negatives = pickle.loads(args.collected.read_bytes())
+        questions, negatives = train_scorer.load_collected(args.collected)
     else:
         questions, negatives = train_scorer.collect_all(files, log=lambda m: print(m, file=sys.stderr))
         if args.collected:

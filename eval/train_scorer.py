@@ -493,6 +493,20 @@ def collect_all(files: dict[str, Path], log=print) -> tuple[list[Asked], list[As
     return questions, negatives
 
 
+class _Unpickler(pickle.Unpickler):
+    """Reads what was collected whether this file ran as a script (`__main__`) or was imported."""
+
+    def find_class(self, module: str, name: str):
+        if module in ("__main__", "train_scorer"):
+            return getattr(sys.modules[__name__], name)
+        return super().find_class(module, name)
+
+
+def load_collected(path: Path) -> tuple[list, list]:
+    with path.open("rb") as f:
+        return _Unpickler(f).load()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     shared = ROOT.parent / "shared" / "data"
@@ -509,7 +523,7 @@ def main() -> int:
     VERBOSE = args.verbose
     files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
     if args.collected and args.collected.is_file():
-        questions, negatives = pickle.loads(args.collected.read_bytes())
+        questions, negatives = load_collected(args.collected)
     else:
         questions, negatives = collect_all(files)
         if args.collected:
