@@ -28,6 +28,9 @@ VARIABLES = {
     "embed_workers": "RAG_EMBED_WORKERS",
     "threads": "RAG_THREADS",
     "spin": "RAG_SPIN",
+    "upload_max_mb": "RAG_UPLOAD_MAX_MB",
+    "request_max_mb": "RAG_REQUEST_MAX_MB",
+    "admin_token": "RAG_ADMIN_TOKEN",
     "bench_corpus": "RAG_BENCH_CORPUS",
     "bench_questions": "RAG_BENCH_QUESTIONS",
 }
@@ -66,6 +69,20 @@ def _writable_folder(path: Path, where: str) -> Path:
     return path
 
 
+def make_cache_folder(folder: Path) -> Path:
+    """Create a folder under the cache on first write. The settings check only looks (it writes
+    nothing), and a file system may refuse what permissions allow (root under /proc), so the refusal
+    is turned into the same one-line error here."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"the cache folder (RAG_CACHE_DIR): cannot create {folder} ({exc.strerror}); "
+            "point it at a folder you can write to"
+        ) from None
+    return folder
+
+
 def _choice(value: str, choices: tuple[str, ...], where: str, what: str) -> str:
     if value not in choices:
         listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
@@ -97,6 +114,10 @@ def _parse(name: str, value: str, where: str):
         return _whole(value, 0, where, " (0: onnxruntime chooses)")
     if name == "spin":
         return _choice(value, ("0", "1"), where, "value (1: let idle threads spin)") == "1"
+    if name in ("upload_max_mb", "request_max_mb"):
+        return _whole(value, 1, where, " (megabytes)")
+    if name == "admin_token":
+        return value
     if name in ("bench_corpus", "bench_questions"):
         path = Path(value).expanduser()
         if not path.is_file():
@@ -117,6 +138,9 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
         "embed_workers": os.cpu_count() or 1,
         "threads": 1,
         "spin": False,
+        "upload_max_mb": 20,
+        "request_max_mb": 50,
+        "admin_token": None,
         "bench_corpus": None,
         "bench_questions": None,
     }
@@ -124,6 +148,10 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
         if value := env.get(variable, "").strip():
             out[name] = _parse(name, value, f"{variable}={value!r}")
     return out
+
+
+# the settings that are checked as the environment's are when given in code
+CHECKED_IN_CODE = ("backend", "dense_index", "embed_workers", "threads", "upload_max_mb", "request_max_mb")
 
 
 @dataclass(frozen=True)
@@ -141,6 +169,9 @@ class Settings:
     embed_workers: int | None = None  # ONNX: passages encoded at once while indexing, one thread each
     threads: int | None = None  # ONNX: threads of one model run (0: onnxruntime chooses)
     spin: bool | None = None  # ONNX: let idle worker threads spin (costs cores on a shared machine)
+    upload_max_mb: int | None = None  # the page and `rag add`: one file at most
+    request_max_mb: int | None = None  # the page: one addition's files together at most
+    admin_token: str | None = None  # the page: the password adding and removing articles needs
     bench_corpus: Path | None = None  # `rag bench`: VietNews test.jsonl.gz (default: beside the checkout)
     bench_questions: Path | None = None  # `rag bench`: XQuAD-vi questions (default: beside the checkout)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
@@ -155,7 +186,7 @@ class Settings:
             value = getattr(self, f.name)
             if value is None:
                 value = env[f.name]
-            elif f.name in ("backend", "dense_index", "embed_workers", "threads"):
+            elif f.name in CHECKED_IN_CODE:
                 value = _parse(f.name, str(value), f"{f.name.replace('_', ' ')} {value!r}")
             object.__setattr__(self, f.name, value)
 

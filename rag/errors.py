@@ -31,6 +31,10 @@ class OutdatedStoreError(StoreError):
     """The keyword index is of an older kind: a build remakes it from the chunks, embedding nothing."""
 
 
+class BuildLockedError(RagError):
+    """Another build holds the store's lock: `rag index` says so and stops, an upload waits for it."""
+
+
 class QuestionError(RagError):
     """A question that cannot be asked; the message is for the person who typed it."""
 

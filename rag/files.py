@@ -40,6 +40,11 @@ def write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
 def fsync_tree(path: Path) -> None:
     """Flush a file, or every file and folder under a folder, to disk."""
     if path.is_dir():

@@ -18,6 +18,7 @@ from .models import load_embedder
 from .models.base import Embedder
 from .query.analyse import prepare_question, read_query
 from .query.extract import Answerer, AnswerSettings
+from .query.filters import Filters
 from .query.retrieve import RetrievalSettings, Retriever
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
@@ -27,6 +28,9 @@ from .store.store import Store
 
 Log = Callable[[str], None]
 log = logging.getLogger(__name__)
+
+
+KINDS_SAID = ".html, .pdf, .docx, .txt, .md or .jsonl"
 
 
 def _stderr(msg: str) -> None:
@@ -50,12 +54,12 @@ def build_index(
     """Read `settings.seeds` and bring the store in line with it."""
     seeds = settings.seeds
     if not seeds.is_dir():
-        raise RagError(f"seeds folder {seeds} does not exist: create it and add .txt, .md or .jsonl articles")
+        raise RagError(f"seeds folder {seeds} does not exist: create it and add articles ({KINDS_SAID})")
     articles, problems = read_articles(seeds, settings.root)
     for p in problems:
         log(f"warning: {p}")
     if not articles:
-        raise RagError(f"no articles in {seeds}: add .txt, .md or .jsonl files, then run `rag index`")
+        raise RagError(f"no articles in {seeds}: add {KINDS_SAID} files, then run `rag index`")
     embedder = embedder or load_embedder(settings)
 
     def progress(total: int, n_articles: int):
@@ -84,6 +88,12 @@ def build_index(
         dense=DenseSettings(settings.dense_index),
     )
     return IndexResult(report, problems)
+
+
+def check_store_model(settings: Settings) -> None:
+    """An addition to an existing store is embedded by the model that built it, or not at all."""
+    if store_exists(settings.store):
+        Store.load(settings.store).check_model(settings.model, settings.backend)
 
 
 @dataclass(frozen=True)
@@ -231,14 +241,19 @@ class Pipeline:
         embedder = embedder or load_embedder(settings)
         return cls(settings, store, embedder)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, *, filters: Filters | None = None) -> Answer:
+        """`filters` limits the articles searched (a source, a date range), inside the search itself."""
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
         engine = self.current()
         query = read_query(text, engine.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
+        if filters is not None and not filters.active:
+            filters = None
         vector = engine.retriever.encode(query)
-        hits = engine.retriever.search(query, engine.answerer.passages_wanted(k), vector)
+        hits = engine.retriever.search(query, engine.answerer.passages_wanted(k), filters, vector)
+        if filters is not None and not hits and not engine.retriever.facets.articles(filters).any():
+            notice = f"Không có bài viết nào khớp bộ lọc ({filters.describe()})."
         reply = engine.answerer.answer(query, hits, vector)
         return Answer(
             question=text,
@@ -249,6 +264,7 @@ class Pipeline:
             notice=notice,
             mode=query.mode,
             searched_as=query.search_text if query.restored else None,
+            filters=filters.to_dict() if filters is not None else None,
             short_answer=reply.short,
             seconds=time.perf_counter() - started,
         )
@@ -258,6 +274,24 @@ class Pipeline:
             return self.current().store.articles[article_id]
         except KeyError:
             raise RagError(f"no article {article_id!r} in the index") from None
+
+    def catalogue(self) -> list[dict]:
+        """Every article the bot knows, newest first: what the page's article list shows."""
+        store = self.current().store
+        entries = store.manifest["articles"]
+        rows = [
+            {
+                "id": a.id,
+                "title": a.title,
+                "date": a.date,
+                "publisher": a.publisher,
+                "source": a.path,
+                "url": a.url,
+                "added": entries.get(a.id, {}).get("added"),
+            }
+            for a in store.articles.values()
+        ]
+        return sorted(rows, key=lambda r: (r["added"] or "", r["date"] or ""), reverse=True)
 
     def info(self) -> dict:
         """What the bot knows: shown in the page title and `rag ask` headers."""

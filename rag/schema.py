@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -19,11 +20,22 @@ class Article:
     publisher: str | None = None  # the source the text names: "baoangiang.com.vn", "BHG"
     author: str | None = None
     url: str | None = None
+    pages: tuple[int, ...] | None = None  # PDF: the offset in `text` where each page starts
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (from 1) holding `offset` of `text`, for an article read from a PDF."""
+        if not self.pages:
+            return None
+        return bisect.bisect_right(self.pages, offset) or 1
 
     @property
     def content_hash(self) -> str:
-        """Changes whenever anything that ends up in the index changes."""
-        payload = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """Changes whenever anything that ends up in the index changes. A field added later counts only
+        when set, so that an upgrade leaves every older article's hash, and its vectors, as they were."""
+        fields = asdict(self)
+        if fields["pages"] is None:
+            del fields["pages"]
+        payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict:
@@ -103,6 +115,8 @@ class Citation:
     start: int  # offsets of the quote in the passage
     end: int
     score: float
+    url: str | None = None  # the page the article came from, when it names one or was downloaded
+    page: int | None = None  # the PDF page the quote starts on
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -146,6 +160,7 @@ class Answer:
     seconds: float = 0.0
     mode: str = "accented"  # how the question was read: accented, unaccented (restored) ...
     searched_as: str | None = None  # the question as searched, when it differs (restored diacritics)
+    filters: dict | None = None  # the source and dates the search was limited to (Filters.to_dict)
     short_answer: ShortAnswer | None = None  # marked inside its citation's quote; None when unsure
 
     def to_dict(self) -> dict:
@@ -161,6 +176,7 @@ class Answer:
             "notice": self.notice,
             "mode": self.mode,
             "searched_as": self.searched_as,
+            "filters": self.filters,
             "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "seconds": round(self.seconds, 4),
         }

@@ -252,11 +252,21 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path, variable, value
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_an_unwritable_cache_folder_is_one_line(tmp_path):
+def test_an_unwritable_cache_folder_is_one_line(tmp_path, cli_store):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    msg = one_line_error(run_cli("ask", "x", env={"RAG_CACHE_DIR": str(locked / "cache")}))
+    env = {**home(cli_store), "RAG_CACHE_DIR": str(locked / "cache")}
+    msg = one_line_error(run_cli("ask", "--store", str(cli_store / "store"), "x", env=env))
     assert "RAG_CACHE_DIR" in msg and "cannot be written" in msg
+
+
+def test_a_cache_folder_the_file_system_refuses_is_one_line(cli_store):
+    """/proc takes no new folders, whatever the permissions say (root included, as in CI). A built store,
+    so that on a clean clone no "building it" notice comes before the error."""
+    env = {**home(cli_store), "RAG_CACHE_DIR": "/proc/rag-vi"}
+    proc = run_cli("ask", "--store", str(cli_store / "store"), "An Khê tiếp nhận bao nhiêu đơn?", env=env)
+    msg = one_line_error(proc)
+    assert "RAG_CACHE_DIR" in msg and "cannot create" in msg
 
 
 def test_settings_from_the_environment_are_used(tmp_path):

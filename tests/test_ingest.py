@@ -113,7 +113,8 @@ def test_unreadable_files_are_reported_and_the_rest_indexed(tmp_path):
     (tmp_path / "good.txt").write_text("Tiêu đề tốt\n\nNội dung bài viết đầy đủ.", encoding="utf-8")
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00 not utf-8 \x80\x81")
     (tmp_path / "empty.md").write_text("", encoding="utf-8")
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "notes.xlsx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4\n")  # cut short
     (tmp_path / "bulk.jsonl").write_text(
         json.dumps(
             {
@@ -136,7 +137,8 @@ def test_unreadable_files_are_reported_and_the_rest_indexed(tmp_path):
     reasons = {p.path: p.reason for p in problems}
     assert "cannot be read" in reasons["bad.txt"]
     assert "empty" in reasons["empty.md"]
-    assert "not .txt" in reasons["notes.pdf"]
+    assert "not .txt" in reasons["notes.xlsx"]
+    assert "damaged PDF" in reasons["notes.pdf"]
     assert "not a JSON object" in reasons["bulk.jsonl:2"]
     assert "duplicate" in reasons["bulk.jsonl#a1"]
     a1 = next(a for a in articles if a.id == "a1")

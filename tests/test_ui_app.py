@@ -140,7 +140,7 @@ def test_the_ask_endpoint_is_named_and_documented(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert list(api["named_endpoints"]) == ["/ask"]  # the chat's own events are private
     params = [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]]
-    assert params == ["question", "top_k"]
+    assert params == ["question", "top_k", "source", "since", "until"]  # the filters (issue 11) come last
 
 
 def test_the_api_returns_what_rag_ask_json_prints(client, ui_pipeline, monkeypatch, capsys):
@@ -183,6 +183,9 @@ class GatedPipeline:
 
     def info(self):
         return self.inner.info()
+
+    def __getattr__(self, name):  # everything else as the real one
+        return getattr(self.inner, name)
 
     def article(self, article_id):
         return self.inner.article(article_id)

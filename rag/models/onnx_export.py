@@ -19,6 +19,7 @@ import shutil
 import warnings
 from pathlib import Path
 
+from ..config import make_cache_folder
 from ..errors import RagError
 from ..files import atomic_path
 
@@ -145,6 +146,7 @@ def ensure_onnx_model(model_folder: Path, cache: Path, *, int8: bool) -> Path:
     if target.is_file() and all((folder / name).is_file() for name in COPIED):
         return target
     _check_mean_pooling(model_folder)
+    make_cache_folder(folder)
     for name in COPIED:
         if not (folder / name).is_file():
             src = model_folder / name

@@ -469,6 +469,7 @@ class Answerer:
             n=n, article_id=chunk.article_id, source=article.path, title=article.title, date=article.date,
             publisher=article.publisher, passage=chunk.text, passage_start=chunk.start, passage_end=chunk.end,
             quote=chunk.text[c.start : c.end], start=c.start, end=c.end, score=round(c.score, 4),
+            url=article.url, page=article.page_at(chunk.start + c.start),
         )  # fmt: skip
 
     # --- the hand scorer (the earlier pipeline, kept for the ablation) --------------------------

@@ -21,6 +21,7 @@ from ..lexical.diacritics import DiacriticRestorer
 from ..models.base import Embedder
 from ..schema import Hit, Query
 from ..store.store import Store
+from .filters import Facets, Filters
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 
@@ -52,6 +53,15 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
+        self._facets: Facets | None = None
+
+    @property
+    def facets(self) -> Facets:
+        """The store's dates and sources as arrays, made on the first filtered question (0.04-0.15 s
+        for 11 513 VietNews articles, measured) rather than at every load."""
+        if self._facets is None:
+            self._facets = Facets.of(self.store)
+        return self._facets
 
     @property
     def restorer(self) -> DiacriticRestorer | None:
@@ -64,16 +74,18 @@ class Retriever:
         return np.ascontiguousarray(self.embedder.encode_queries([query.search_text])[0], dtype=np.float32)
 
     def _signals(
-        self, query: Query, names: list[str], vector: np.ndarray | None
+        self, query: Query, names: list[str], mask: np.ndarray | None = None, vector: np.ndarray | None = None
     ) -> dict[str, tuple[np.ndarray, Scorer]]:
-        """Per retriever: its top candidate rows, and a function scoring any rows."""
+        """Per retriever: its top candidate rows among those `mask` allows, and a function scoring rows."""
         n = len(self.store.chunks)
-        want = min(self.settings.candidates, n)
+        want = min(self.settings.candidates, n if mask is None else int(mask.sum()))
         out: dict[str, tuple[np.ndarray, Scorer]] = {}
+        if want == 0:
+            return out
         for name in names:
             if name == "dense":
                 qv = (self.encode(query) if vector is None else vector)[None, :]
-                _, rows = self.store.dense.search(qv, want)
+                _, rows = self.store.dense.search(qv, want, mask)
                 out[name] = (
                     rows[0][rows[0] >= 0],
                     lambda r, q=qv[0], v=self.store.vectors: np.asarray(v[r], np.float32) @ q,
@@ -83,14 +95,20 @@ class Retriever:
                     ("folded", query.typed_terms) if name == "bm25_folded" else ("accented", query.terms)
                 )
                 scores = self.store.lexical.scores(terms, view)
+                if mask is not None:
+                    scores = np.where(mask, scores, np.float32(0))  # before the top-k, not after it
                 top = np.argpartition(-scores, want - 1)[:want] if want < n else np.arange(n)
                 out[name] = (top[scores[top] > 0], lambda r, s=scores: s[r])
         return out
 
-    def search(self, query: Query, k: int, vector: np.ndarray | None = None) -> list[Hit]:
-        """The k best passages; `vector` is the question's (`encode`), encoded here when not given."""
+    def search(
+        self, query: Query, k: int, filters: Filters | None = None, vector: np.ndarray | None = None
+    ) -> list[Hit]:
+        """The `k` best passages, of the articles `filters` allows when given; `vector` is the
+        question's (`encode`), encoded here when not given."""
         weights = {name: w for name, w in self.settings.weights[query.mode].items() if w}
-        signals = self._signals(query, list(weights), vector)
+        mask = self.facets.chunks(filters) if filters is not None else None
+        signals = self._signals(query, list(weights), mask, vector)
         union = np.unique(np.concatenate([rows for rows, _ in signals.values()] or [np.zeros(0, np.int64)]))
         if not len(union):
             return []

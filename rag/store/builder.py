@@ -29,7 +29,7 @@ from ..text.sentences import sentence_spans
 from . import dense as dense_kinds
 from . import manifest as manifests
 from .dense import DenseSettings
-from .layout import build_lock, new_generation_name, store_exists, sweep, switch
+from .layout import build_lock, current_generation, new_generation_name, store_exists, sweep, switch
 from .sentences import SentenceVectors, quantize
 from .sentences import entry as sentence_entry
 from .store import ARTICLES, CHUNKS, DENSE, LEXICAL, RESTORER, VECTORS, Store
@@ -77,6 +77,7 @@ class BuildPlan:
     changed: list[str]
     removed: list[str]
     steps: list[list[Article]]  # the articles of each generation written; the last holds them all
+    known_articles: dict = field(default_factory=dict)  # the current manifest's entries ("added" times)
 
     @classmethod
     def make(
@@ -102,6 +103,7 @@ class BuildPlan:
             changed=[i for i in fresh_ids if i in known],
             removed=sorted(set(known) - set(by_id)),
             steps=_steps(articles, fresh, checkpoint_chunks),
+            known_articles=known or _current_articles(store_dir),
         )  # fmt: skip
 
     @property
@@ -123,6 +125,16 @@ class BuildPlan:
             full_rebuild_reason=self.reason,
             up_to_date=self.up_to_date,
         )
+
+
+def _current_articles(store_dir: Path) -> dict:
+    """The current generation's article entries even when it is not reused (--rebuild, a new model),
+    so that when each article was added survives a rebuild."""
+    folder = current_generation(store_dir)
+    try:
+        return manifests.read(folder, store_dir).get("articles", {}) if folder is not None else {}
+    except StoreError:
+        return {}
 
 
 def _previous(
@@ -265,6 +277,7 @@ def _write_step(
         len(chunks),
         counts,
         started,
+        plan.known_articles,
         sentence_entry(sentences) if sentences is not None else None,
     )
     name = new_generation_name()

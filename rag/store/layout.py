@@ -14,7 +14,7 @@ from pathlib import Path
 
 import filelock
 
-from ..errors import RagError
+from ..errors import BuildLockedError
 from ..files import remove, write_text
 
 CURRENT = "CURRENT"
@@ -28,7 +28,8 @@ def build_lock(store_dir: Path) -> Iterator[None]:
         with filelock.FileLock(store_dir / LOCK, timeout=0):
             yield
     except filelock.Timeout:
-        raise RagError(f"another `rag index` is building {store_dir}; wait for it to finish") from None
+        message = f"another `rag index` is building {store_dir}; wait for it to finish"
+        raise BuildLockedError(message) from None
 
 
 def new_generation_name() -> str:

@@ -32,8 +32,18 @@ def make(
     chunks: int,
     counts: dict[str, int],
     started: float,
+    known: dict | None = None,
     sentences: dict | None = None,
 ) -> dict:
+    """`known`: the previous generation's "articles", whose "added" times carry over; `sentences`: the
+    record of the sentence vectors (store/sentences.py), when the build made them."""
+    known = known or {}
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def added(aid: str) -> str | None:
+        # when the article first entered the store; unknown (None) for one an older store had
+        return known[aid].get("added") if aid in known else now
+
     manifest = {
         "format_version": FORMAT_VERSION,
         "embedding": {
@@ -45,7 +55,7 @@ def make(
         "chunking": chunking.to_dict(),
         "dense_index": dense_entry,
         "lexical": LEXICAL_SETTINGS,
-        "articles": {a.id: {"hash": a.content_hash, "path": a.path} for a in articles},
+        "articles": {a.id: {"hash": a.content_hash, "path": a.path, "added": added(a.id)} for a in articles},
         "chunks": chunks,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "build_seconds": round(time.perf_counter() - started, 3),

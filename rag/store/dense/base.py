@@ -43,13 +43,41 @@ class DenseIndex:
     def save(self, path: Path) -> None:
         faiss.write_index(self.index, str(path))
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and rows of the `k` nearest chunks of each query (rows -1 past the end)."""
-        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+    def search(
+        self, queries: np.ndarray, k: int, mask: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and rows of the `k` nearest chunks of each query (rows -1 past the end), among the
+        rows `mask` allows when given: the filter is applied inside the search, through FAISS's ID
+        selector, not to its results."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if mask is None:
+            return self.index.search(queries, k)
+        chosen = int(mask.sum())
+        k = min(k, chosen)
+        if k == 0:
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        bits = np.packbits(mask.astype(bool), bitorder="little")  # bit i of byte i // 8, as FAISS reads it
+        selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits))
+        out = self.search_selected(queries, k, selector, chosen / len(mask))
+        del bits  # the selector reads it until here
+        return out
+
+    def search_selected(
+        self, queries: np.ndarray, k: int, selector, share: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Search only the rows `selector` allows (`share` of all rows); exact for a flat index."""
+        return self.index.search(queries, k, params=faiss.SearchParameters(sel=selector))
 
     @property
     def ntotal(self) -> int:
         return int(self.index.ntotal)
+
+
+# A filtered search scans the chosen rows exactly while they are fewer than this share of the store: a
+# graph walk confined to few nodes loses its way (recall@10 0.47 at 0.2 % of the rows of a synthetic
+# 80 000-vector HNSW, 0.90 at 5 %, 0.97 at 20 %), while a scan of the index's own codes under the same
+# selector is exact and costs in proportion to the chosen rows (docs/performance.md, filters).
+EXACT_BELOW = 0.25
 
 
 def add_in_batches(index: faiss.Index, vectors: np.ndarray, batch: int = 65536) -> None:

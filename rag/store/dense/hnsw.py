@@ -10,7 +10,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from .base import DenseIndex, add_in_batches, build_threads
+from .base import EXACT_BELOW, DenseIndex, add_in_batches, build_threads
 
 PARAMS = {"M": 32, "ef_construction": 80}
 
@@ -51,3 +51,11 @@ class Index(DenseIndex):
 
     def configure(self) -> None:
         faiss.downcast_index(self.index).hnsw.efSearch = int(self.entry["ef_search"])
+
+    def search_selected(self, queries, k, selector, share):
+        inner = faiss.downcast_index(self.index)
+        if share < EXACT_BELOW:  # the graph's own fp16 codes, scanned under the selector: exact
+            codes = faiss.downcast_index(inner.storage)
+            return codes.search(queries, k, params=faiss.SearchParameters(sel=selector))
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=inner.hnsw.efSearch)
+        return inner.search(queries, k, params=params)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from .base import DenseIndex, add_in_batches, build_threads
+from .base import EXACT_BELOW, DenseIndex, add_in_batches, build_threads
 
 RETRAIN_GROWTH = 4.0  # retrain IVF centroids once the store has grown this much since training
 
@@ -49,3 +49,8 @@ class Index(DenseIndex):
 
     def configure(self) -> None:
         faiss.extract_index_ivf(self.index).nprobe = int(self.entry["nprobe"])
+
+    def search_selected(self, queries, k, selector, share):
+        ivf = faiss.extract_index_ivf(self.index)
+        nprobe = ivf.nlist if share < EXACT_BELOW else ivf.nprobe  # few rows: every list, so all of them
+        return self.index.search(queries, k, params=faiss.SearchParametersIVF(sel=selector, nprobe=nprobe))
