@@ -194,7 +194,7 @@ def test_marked_trusts_offsets_only_when_they_hold_the_quote():
     short = {"text": "ba", "n": 1, "start": 4, "end": 6}  # offsets into the quote "Hai ba."
     assert (
         marked(text, 5, 12, "Hai ba.", short)
-        == 'Một. <mark>Hai <mark class="rv-short">ba</mark>.</mark> Bốn.'
+        == 'Một. <mark>Hai <strong class="rv-short">ba</strong>.</mark> Bốn.'
     )
     wrong = {**short, "start": 0, "end": 2}  # offsets that do not hold its text: only the quote marked
     assert marked(text, 5, 12, "Hai ba.", wrong) == "Một. <mark>Hai ba.</mark> Bốn."

@@ -97,7 +97,7 @@ def marked(text: str, start: int, end: int, quote: str | None = None, short: dic
         q = text[start:end]
         if q[short["start"] : short["end"]] == short["text"]:
             inside = (
-                f'{esc(q[: short["start"]])}<mark class="rv-short">{esc(short["text"])}</mark>'
+                f'{esc(q[: short["start"]])}<strong class="rv-short">{esc(short["text"])}</strong>'
                 f"{esc(q[short['end'] :])}"
             )
     return f"{esc(text[:start])}<mark>{inside}</mark>{esc(text[end:])}"
