@@ -239,8 +239,9 @@ def main() -> int:
     )
     for part in ("report", "tune"):
         n = {name: sum(split_of(it.group) == part for it in loaded[name][1]) for name in SETS}
+        label = {"report": "reporting", "tune": "tuning"}[part]
         print(
-            f"\n{part}ing parts: XQuAD-vi {n['xquad']} questions, ViNewsQA {n['vinewsqa']}; "
+            f"\n{label} parts: XQuAD-vi {n['xquad']} questions, ViNewsQA {n['vinewsqa']}; "
             f"{embedder.model} ({embedder.backend})\n"
         )
         print(f"| step | {head} |")
