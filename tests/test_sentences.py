@@ -2,24 +2,13 @@
 
 import numpy as np
 
-from rag.schema import Article
 from rag.store.builder import build_store
 from rag.store.store import Store
 from rag.text.sentences import sentence_spans
 
-AN_KHE = Article(
-    id="an-khe",
-    path="seeds/an-khe.txt",
-    title="An Khê: kinh nghiệm công tác dân vận",
-    text=(
-        "Công tác tiếp dân luôn được thị xã quan tâm. "
-        "Trong 10 năm, thị xã đã tiếp nhận 2.054 đơn khiếu nại. "
-        "Bí thư Thị ủy Nguyễn Thị Thanh Lịch làm việc với cán bộ cơ sở."
-    ),
-)
-HA_GIANG = Article(
-    id="ha-giang", path="seeds/ha-giang.txt", title="Hà Giang", text="Hà Giang có 1.115 mô hình."
-)
+from .test_answer import ARTICLE, OTHER
+
+AN_KHE, HA_GIANG = ARTICLE, OTHER  # the hand-made articles of the answerer's tests
 
 
 def test_one_vector_per_sentence_of_every_chunk_and_the_right_one_is_closest(
