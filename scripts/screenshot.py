@@ -1,7 +1,8 @@
-"""Screenshot of a running chat page answering one question (the README's docs/chat-page.png).
+"""Screenshot of a running chat page in a conversation (the README's docs/chat-page.png).
 
     rag serve &                      # or: make run
-    python scripts/screenshot.py --question "An Khê tiếp nhận bao nhiêu đơn?" --out docs/chat-page.png
+    python scripts/screenshot.py --out docs/chat-page.png          # a question and a follow-up
+    python scripts/screenshot.py --width 390 --height 844 --out docs/chat-page-phone.png
 
 Uses Debian's Chromium (scripts/install-browser.sh) through Playwright, with the same flags as the tests.
 """
@@ -17,11 +18,17 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
+QUESTIONS = ["An Khê tiếp nhận bao nhiêu đơn?", "Đang xét bao nhiêu đơn?"]
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:7860/")
-    parser.add_argument("--question", default="An Khê tiếp nhận bao nhiêu đơn?")
+    parser.add_argument(
+        "--question",
+        action="append",
+        help="a question to ask; several make a conversation (default: an An Khê question and a follow-up)",
+    )
     parser.add_argument("--out", default="docs/chat-page.png")
     parser.add_argument("--width", type=int, default=1360)
     parser.add_argument("--height", type=int, default=900)
@@ -33,10 +40,16 @@ def main() -> int:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": args.width, "height": args.height}, locale="vi-VN")
         page.goto(args.url)
-        page.fill("#rv-question textarea", args.question)
-        page.press("#rv-question textarea", "Enter")
-        page.wait_for_selector("#rv-chat .bot-row", timeout=60_000)
-        page.wait_for_selector("#rv-sources article", timeout=10_000)
+        for n, question in enumerate(args.question or QUESTIONS, 1):
+            page.fill("#rv-question textarea", question)
+            page.press("#rv-question textarea", "Enter")
+            page.wait_for_function(
+                "n => document.querySelectorAll('#rv-chat .rv-answer.rv-current').length === 1 &&"
+                " document.querySelectorAll('#rv-chat .rv-answer').length === n",
+                arg=n,
+                timeout=60_000,
+            )
+        page.wait_for_timeout(300)
         page.mouse.move(0, 0)  # no hover effect in the picture
         page.wait_for_timeout(500)
         page.screenshot(path=args.out)

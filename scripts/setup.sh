@@ -12,6 +12,6 @@ stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --upgrade pip
 "${pip[@]}" torch==2.13.0
-"${pip[@]}" -e '.[dev,bench]'
+"${pip[@]}" -e '.[dev,bench,ray]'
 rm -f "$VENV"/.installed-*
 touch "$stamp"

@@ -60,3 +60,34 @@ def test_outside_a_checkout_bench_is_a_one_line_error(tmp_path, monkeypatch, cap
     monkeypatch.setattr(cli, "checkout", lambda: tmp_path)  # a folder without benchmarks/
     assert main(["bench", "--report", "--work", str(tmp_path)]) == 1
     assert f"{tmp_path} has no benchmarks/bench/" in capsys.readouterr().err
+
+
+def test_bench_ray_table_reads_medians_against_the_local_build():
+    from benchmarks.bench.ray_build import table
+
+    def row(mode, wall, cpu, start=0.0, same=None):
+        ray = {"start_s": start, "stop_s": 1.0} if start else {}
+        return {"size": 1000, "mode": mode, "chunks": 3000, "wall_s": wall, "cpu_s": cpu, "ray": ray,
+                "same_as_local": same, "load1": 2.0}  # fmt: skip
+
+    rows = [row("local", 300.0, 210.0), row("local", 100.0, 190.0), row("local", 200.0, 200.0),
+            row("ray@2", 100.0, 170.0, 10.0, True), row("ray@2", 150.0, 190.0, 12.0, True)]  # fmt: skip
+    lines = table(rows).splitlines()
+    assert lines[2].startswith("| 1000 | local | 3000 | 200.0 | 15.0 | 1.00x | 66.7 |")
+    # medians: 125 s against the local 200 s, 75 ms less an article; CPU 180 s / 3000 chunks
+    assert lines[3].startswith(
+        "| 1000 | ray@2 | 3000 | 125.0 | 24.0 | 1.60x | 60.0 | 11.0 | 1.0 | -75.0 | yes |"
+    )
+    rows[-1]["same_as_local"] = False
+    assert "| NO |" in table(rows)
+
+
+def test_bench_ray_options_are_one_line_errors(capsys):
+    for args, says in [
+        (["--sizes", "seeds"], "rag bench --ray measures corpus sizes"),
+        (["--sizes", "1000", "--ray-workers", "two"], "--ray-workers takes whole numbers"),
+        (["--sizes", "1000", "--ray-workers", "0"], "--ray-workers takes whole numbers of 1 or more"),
+    ]:
+        assert main(["bench", "--ray", *args]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("rag: error: ") and says in err and "\n" not in err

@@ -1,5 +1,6 @@
 """The CLI as a user runs it: child processes, real output, exit codes."""
 
+import io
 import json
 import os
 import re
@@ -238,6 +239,7 @@ def test_missing_damaged_or_foreign_store(tmp_path, cli_store):
         ("RAG_BACKEND", "nope", "choose onnx-int8, onnx or torch"),
         ("RAG_DENSE_INDEX", "nope", "choose auto, flat, hnsw or ivf"),
         ("RAG_SPIN", "yes", "choose 0 or 1"),
+        ("RAG_RAY_SHARD_ARTICLES", "0", "whole number of 1 or more"),
         ("RAG_CACHE_DIR", "{file}/cache", "is not a folder"),
         ("RAG_HOME", "{tmp}/nowhere", "no such folder"),
         ("RAG_BENCH_CORPUS", "{tmp}/nowhere.jsonl.gz", "no such file"),
@@ -286,3 +288,47 @@ def test_a_question_set_with_a_broken_line_is_refused_naming_the_line(tmp_path):
     path.write_text(f"{good}\n\n{{broken\n", encoding="utf-8")
     msg = one_line_error(run_cli("eval", str(path)))
     assert f"{path}:3: not a JSON object" in msg and "must be whole" in msg
+
+
+def test_a_conversation_read_from_stdin_one_json_object_a_turn(pipeline, monkeypatch, capsys):
+    """`rag ask --json --conversation -`: each turn completed from those before; an empty line starts over."""
+    from rag.app import cli
+    from rag.pipeline import Pipeline
+
+    lines = "An Khê tiếp nhận bao nhiêu đơn?\nĐang xét bao nhiêu đơn?\n\nĐang xét bao nhiêu đơn?\n"
+    monkeypatch.setattr(Pipeline, "open", classmethod(lambda cls, *a, **k: pipeline))
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    assert cli.main(["ask", "--json", "--conversation", "-"]) == 0
+    turns = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [t["standalone"] for t in turns] == [
+        "An Khê tiếp nhận bao nhiêu đơn?",
+        "Đang xét bao nhiêu đơn ở An Khê?",
+        "Đang xét bao nhiêu đơn?",  # a new conversation: nothing to complete it from
+    ]
+    assert "28 đơn" in turns[1]["answer"]
+
+
+def test_chat_in_the_terminal(pipeline, monkeypatch, capsys):
+    from rag.app import cli
+    from rag.pipeline import Pipeline
+
+    follow = "Ông ấy thăm và động viên lực lượng nào?"
+    typed = iter(["Chủ tịch Ủy ban MTTQ tỉnh An Giang là ai?", follow, "/new", follow])
+
+    def fake_input(prompt=""):
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr(Pipeline, "open", classmethod(lambda cls, *a, **k: pipeline))
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert cli.main(["chat"]) == 0  # Ctrl-D leaves
+    out = capsys.readouterr().out
+    assert out.count("Hiểu là: Ông Nguyễn Tiếc Hùng thăm và động viên lực lượng nào?") == 1  # not after /new
+    assert "(cuộc trò chuyện mới)" in out and "lực lượng kiểm soát phòng" in out
+
+
+def test_conversation_reads_its_turns_from_stdin_only():
+    error = one_line_error(run_cli("ask", "--conversation", "An Khê?"))
+    assert "--conversation reads its turns from stdin" in error

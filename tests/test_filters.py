@@ -111,6 +111,19 @@ def test_a_filtered_question_is_answered_from_the_chosen_articles(crowded):
     assert answer.to_dict()["filters"] == {"source": [], "since": "2023-01-01", "until": "2023-12-31"}
 
 
+def test_a_follow_up_is_completed_and_searched_within_the_filter(crowded):
+    first = crowded.ask("Tỉnh Bắc Giang khánh thành cầu nào?")
+    assert "Đồng Sơn" in first.text
+    answer = crowded.ask(
+        "Ở đó giá lúa bao nhiêu đồng/kg?",
+        history=[{"question": first.question, "answer": first.to_dict()}],
+        filters=Filters.parse(since="2023", until="2023"),
+    )
+    assert "Bắc Giang" in answer.standalone  # completed from the conversation
+    assert {c.article_id for c in answer.citations} == {"b0"}  # and searched inside the filter
+    assert "5.900 đồng/kg" in answer.citations[0].quote
+
+
 def test_a_filter_no_article_matches_says_so(crowded):
     answer = crowded.ask("Giá lúa bao nhiêu?", filters=Filters.parse("vnexpress"))
     assert answer.abstained and not answer.hits

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from rag.ingest import read_articles
 from rag.ingest.clean import clean_page, parse_date_line
+from rag.ingest.folder import read_source
 
 from .conftest import ROOT, SEEDS
 
@@ -149,6 +150,26 @@ def test_unreadable_files_are_reported_and_the_rest_indexed(tmp_path):
         "https://example.vn/a1",
         "bulk.jsonl#a1",
     )
+
+
+def test_cleaning_elsewhere_reads_the_same_articles_and_problems(tmp_path):
+    """What a Ray build does: files read here, cleaned by `read_source` elsewhere, results in order."""
+    (tmp_path / "a.txt").write_text("Tiêu đề A\n\nNội dung bài A.", encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"\xff\xfe\x00 not utf-8 \x80\x81")
+    (tmp_path / "c.odt").write_bytes(b"PK")
+    (tmp_path / "d.md").write_text("# Tiêu đề D\n\nNội dung bài D.", encoding="utf-8")
+    shipped = []
+
+    def clean(files):  # the files' bytes travel; the results come back in the files' order
+        shipped.extend(source.name for _, source in files)
+        return [read_source(data, source) for data, source in reversed(files)][::-1]
+
+    here = read_articles(tmp_path, tmp_path)
+    elsewhere = read_articles(tmp_path, tmp_path, clean=clean)
+    assert shipped == ["a.txt", "b.txt", "d.md"]  # not the file no reader reads
+    assert elsewhere == here
+    assert [a.id for a in here[0]] == ["a", "d"]
+    assert [p.path for p in here[1]] == ["b.txt", "c.odt"]
 
 
 def test_markdown_articles_lose_their_markup(tmp_path):

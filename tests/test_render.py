@@ -91,10 +91,10 @@ def markup_answer(ui_pipeline):
 def test_sources_cite_the_right_article_with_the_quote_marked(ui_pipeline, an_khe):
     c = an_khe["citations"][0]
     assert c["article_id"] == AN_KHE and "2.054 đơn" in c["quote"]
-    html = sources_html(an_khe, lookup_from(ui_pipeline))
+    html = sources_html(an_khe, lookup_from(ui_pipeline), 3)
     p = Tags(html)
     cards = [a for t, a in p.tags if t == "article"]
-    assert cards[0]["id"] == "rv-source-1" and cards[0]["data-article"] == AN_KHE
+    assert cards[0]["id"] == "rv-a3-s1"  # the third answer's first source: where its [1] leads
     assert c["title"] in p.text
     assert "06/08/2020" in p.text and c["source"] in p.text
     # the quote is marked twice: in the passage, and in the whole article under "Xem toàn bài"
@@ -112,13 +112,38 @@ def test_full_article_shades_the_passage_around_the_quote(ui_pipeline, an_khe):
     assert shaded.marks == [c["quote"]]
 
 
-def test_answer_bubble_has_its_markers_and_the_time(an_khe):
-    html = answer_html(an_khe)
-    assert '<span class="rv-cite">[1]</span>' in html
-    text = Tags(html).text
-    assert "2.054 đơn" in text and "[1]" in text
-    assert re.search(r"trả lời trong (\d+,\d\d|dưới 0,01) giây", text)
-    assert "nguồn: [1] An Khê" in text
+def test_answer_bubble_has_its_markers_and_the_time(ui_pipeline, an_khe):
+    html = answer_html(an_khe, 2, lookup_from(ui_pipeline))
+    p = Tags(html)
+    links = [a for t, a in p.tags if t == "a" and "rv-cite" in a.get("class", "")]
+    assert links == [{"class": "rv-cite", "href": "#rv-a2-s1"}]  # [1] leads to this answer's source
+    assert [a.get("id") for t, a in p.tags if t == "article"][0] == "rv-a2-s1"  # which the bubble holds
+    assert "2.054 đơn" in p.text and "[1]" in p.text
+    assert re.search(r"trả lời trong (\d+,\d\d|dưới 0,01) giây", p.text)
+    assert "Nguồn (1)" in p.text and "Sao chép" in p.text
+    assert "Hiểu là" not in p.text  # asked in full: nothing to say about how it was read
+
+
+def test_a_completed_follow_up_says_how_it_was_understood(an_khe):
+    d = dict(an_khe, question="Trong thời gian nào?", standalone="An Khê tiếp nhận đơn trong thời gian nào?")
+    text = Tags(answer_html(d)).text
+    assert "Hiểu là: An Khê tiếp nhận đơn trong thời gian nào?" in text
+
+
+def test_a_quote_is_shown_with_the_place_it_leaves_implicit(an_khe):
+    c = dict(an_khe["citations"][0], context="Gia Lai")
+    d = dict(an_khe, citations=[c])
+    text = Tags(answer_html(d)).text
+    assert text.startswith("Gia Lai: ") and "Gia Lai" in Tags(sources_html(d, lambda _id: None)).text
+
+
+def test_an_answer_over_several_articles_is_grouped_by_article(an_khe):
+    c = an_khe["citations"][0]
+    two = [dict(c, context="Gia Lai"), dict(c, n=2, context=None, title="Bài thứ hai")]
+    d = dict(an_khe, spans=True, citations=two, answer="…")
+    p = Tags(answer_html(d))
+    heads = [t for t, a in p.tags if t == "div" and a.get("class") == "rv-group-head"]
+    assert len(heads) == 2 and "Gia Lai" in p.text and "Bài thứ hai" in p.text
 
 
 def test_unaccented_answer_says_how_it_was_read(ui_pipeline):
@@ -136,27 +161,29 @@ def test_abstention_offers_the_closest_passages_without_marks(ui_pipeline):
     assert "đoạn gần nhất" in p.text
     assert len([1 for t, a in p.tags if t == "article" and "rv-hit" in a.get("class", "")]) == 4
     assert not p.marks  # nothing is claimed as the answer
-    assert "điểm gộp" not in p.text  # scores only when asked for
+    scores = [a for t, a in p.tags if t == "div" and a.get("class") == "rv-scores"]
+    assert len(scores) == 4  # in .rv-scores, shown only while "Hiện mọi đoạn" is ticked (chat.css)
     bubble = Tags(answer_html(d)).text
     assert "Không tìm thấy thông tin" in bubble and "[1]" not in bubble
 
 
-def test_show_all_lists_every_passage_with_scores_and_what_was_cited(ui_pipeline, an_khe):
-    html = sources_html(an_khe, lookup_from(ui_pipeline), show_all=True)
+def test_every_passage_with_scores_is_there_for_show_all(ui_pipeline, an_khe):
+    html = sources_html(an_khe, lookup_from(ui_pipeline))
     p = Tags(html)
     assert f"Mọi đoạn đã truy xuất ({len(an_khe['passages'])})" in p.text
     assert p.text.count("điểm gộp") == len(an_khe["passages"])
     assert "ngữ nghĩa" in p.text and "từ khóa" in p.text
     assert "được trích [1]" in p.text
-    assert "điểm gộp" not in Tags(sources_html(an_khe, lookup_from(ui_pipeline))).text
+    # inside .rv-all, which the page shows only while "Hiện mọi đoạn" is ticked (chat.css)
+    before = html.split('<div class="rv-all">', 1)[0]
+    assert "điểm gộp" not in Tags(before).text
 
 
 def test_markup_in_an_article_is_shown_as_text(ui_pipeline, markup_answer):
     d = markup_answer
     assert d["citations"] and d["citations"][0]["article_id"] == "markup-test"
     assert "<img src=x" in d["citations"][0]["quote"]  # the engine quotes it verbatim
-    for show_all in (False, True):
-        html = sources_html(d, lookup_from(ui_pipeline), show_all=show_all)
+    for html in (sources_html(d, lookup_from(ui_pipeline)), answer_html(d, 1, lookup_from(ui_pipeline))):
         assert_inert(html)
         p = Tags(html)
         assert "<img src=x onerror=\"window.__xss='article'\">" in p.text

@@ -29,58 +29,80 @@ def without_time(d: dict) -> dict:
 
 
 def test_a_turn_adds_the_question_and_the_cited_answer(ui_pipeline):
-    history, box, sources, latest, notice = ui.respond(
-        ui_pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], 5, False
-    )
-    assert [m["role"] for m in history] == ["user", "assistant"]
-    assert "An Khê tiếp nhận bao nhiêu đơn" in history[0]["content"]
-    assert "2.054 đơn" in history[1]["content"] and "rv-cite" in history[1]["content"]
+    chat, box, turns, notice = ui.respond(ui_pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], [], 5)
+    assert [m["role"] for m in chat] == ["user", "assistant"]
+    assert "An Khê tiếp nhận bao nhiêu đơn" in chat[0]["content"]
+    bubble = chat[1]["content"]
+    assert "2.054 đơn" in bubble and 'href="#rv-a1-s1"' in bubble
+    assert 'id="rv-a1-s1"' in bubble and "<mark>" in bubble  # the answer carries its own sources
     assert box == ""  # the input is cleared for the next question
-    assert f'data-article="{AN_KHE}"' in sources and "<mark>" in sources
-    assert latest["citations"][0]["article_id"] == AN_KHE
+    assert turns[0]["question"] == "An Khê tiếp nhận bao nhiêu đơn?"
+    assert "2.054 đơn" in turns[0]["answer"]["answer"] and "passages" not in turns[0]["answer"]
     assert notice == {"__type__": "update", "value": "", "visible": False}
 
 
-def test_a_turn_keeps_the_history_it_is_given(ui_pipeline):
-    first, *_ = ui.respond(ui_pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], 5, False)
-    second, *_ = ui.respond(ui_pipeline, "Giá vàng hôm nay là bao nhiêu?", first, 3, False)
-    assert second[:2] == first and len(second) == 4
+def test_a_turn_keeps_the_conversation_it_is_given(ui_pipeline):
+    first, _, turns, _ = ui.respond(ui_pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], [], 5)
+    second, _, turns, _ = ui.respond(ui_pipeline, "Giá vàng hôm nay là bao nhiêu?", first, turns, 3)
+    assert second[:2] == first and len(second) == 4 and len(turns) == 2
     assert "Không tìm thấy thông tin" in second[3]["content"]
+    assert 'id="rv-a2"' in second[3]["content"]  # each answer its own number, so its own [n] links
+
+
+def test_a_follow_up_is_completed_from_the_turns_the_page_holds(ui_pipeline):
+    chat, _, turns, _ = ui.respond(ui_pipeline, "An Khê tiếp nhận bao nhiêu đơn?", [], [], 5)
+    chat, _, turns, _ = ui.respond(ui_pipeline, "Trong thời gian nào?", chat, turns, 5)
+    assert "Hiểu là" in chat[3]["content"] and "An Khê" in turns[1]["answer"]["standalone"]
+    fresh, _, _, _ = ui.respond(ui_pipeline, "Trong thời gian nào?", [], [], 5)
+    assert "Hiểu là" not in fresh[1]["content"]  # no turns given, nothing to complete it from
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", None])
 def test_an_empty_question_gets_a_notice_and_changes_nothing(ui_pipeline, question):
-    history = [{"role": "user", "content": "trước"}, {"role": "assistant", "content": "đáp"}]
-    out_history, box, sources, latest, notice = ui.respond(ui_pipeline, question, history, 5, False)
-    assert out_history == history
+    chat = [{"role": "user", "content": "trước"}, {"role": "assistant", "content": "đáp"}]
+    turns = [{"question": "trước", "answer": None}]
+    out_chat, box, out_turns, notice = ui.respond(ui_pipeline, question, chat, turns, 5)
+    assert out_chat == chat
     skipped = {"__type__": "update"}
-    assert box == sources == latest == skipped  # the typed text and the panel stay as they were
+    assert box == out_turns == skipped  # the typed text and the conversation stay as they were
     assert notice["visible"] and "Câu hỏi trống" in notice["value"]
 
 
 def test_a_too_long_question_is_answered_with_a_notice(ui_pipeline):
     question = "An Khê tiếp nhận bao nhiêu đơn? " + "xin cho biết thêm chi tiết " * 60
-    history, _box, _sources, latest, notice = ui.respond(ui_pipeline, question, [], 5, False)
+    chat, _box, turns, notice = ui.respond(ui_pipeline, question, [], [], 5)
     assert len(question) > ui_pipeline.settings.max_question_chars
-    assert latest["notice"] and notice["visible"]
+    assert notice["visible"]
     assert f"Câu hỏi dài {len(' '.join(question.split())):,}".replace(",", ".") in notice["value"]
-    assert "ký tự" in history[1]["content"]  # said again beside the answer it concerns
-    assert len(latest["question"]) <= ui_pipeline.settings.max_question_chars
+    assert "ký tự" in chat[1]["content"]  # said again beside the answer it concerns
+    assert len(turns[0]["question"]) <= ui_pipeline.settings.max_question_chars
 
 
 def test_an_engine_failure_is_a_notice_never_a_traceback(ui_pipeline, caplog):
     class Broken:
         settings = ui_pipeline.settings
 
-        def ask(self, question, top_k=None):
+        def ask(self, question, top_k=None, *, history=None):
             raise RuntimeError("index exploded")
 
     with caplog.at_level(logging.ERROR, logger="rag.app.ui"):
-        history, *_, notice = ui.respond(Broken(), "An Khê?", [], 5, False)
-    assert history == []
+        chat, *_, notice = ui.respond(Broken(), "An Khê?", [], [], 5)
+    assert chat == []
     assert notice["value"].count(ui.INTERNAL_ERROR) == 1
     assert "Traceback" not in notice["value"] and "exploded" not in notice["value"]
     assert "index exploded" in caplog.text  # the operator still sees what happened
+
+
+def test_the_article_list_is_searchable_with_or_without_diacritics(ui_pipeline):
+    html, page = ui.articles_page(ui_pipeline, "", 1)
+    assert page == 1 and "An Khê" in html and "<table" in html
+    for query in ("An Khê", "an khe", "AN KHE"):
+        found, _ = ui.articles_page(ui_pipeline, query, 1)
+        assert "An Khê" in found and "1 bài khớp" in found
+    none, _ = ui.articles_page(ui_pipeline, "không có bài này", 1)
+    assert "Không có bài nào khớp" in none
+    _, last = ui.articles_page(ui_pipeline, "", 99)
+    assert last == 1  # past the end: the last page
 
 
 # --- examples ---------------------------------------------------------------------------------------
@@ -140,7 +162,8 @@ def test_the_ask_endpoint_is_named_and_documented(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert list(api["named_endpoints"]) == ["/ask"]  # the chat's own events are private
     params = [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]]
-    assert params == ["question", "top_k", "source", "since", "until"]  # the filters (issue 11) come last
+    # history (issue 10), then the filters (issue 11)
+    assert params == ["question", "top_k", "history", "source", "since", "until"]
 
 
 def test_the_api_returns_what_rag_ask_json_prints(client, ui_pipeline, monkeypatch, capsys):
@@ -163,6 +186,27 @@ def test_the_api_refuses_bad_input_with_the_cli_error_shape(client):
     assert set(bad_k) == {"question", "error"} and "top_k" in bad_k["error"]
     default = client.predict(question="An Khê tiếp nhận bao nhiêu đơn?", api_name="/ask")
     assert len(default["passages"]) == 5
+    bad_history = client.predict(question="An Khê?", history={"question": "x"}, api_name="/ask")
+    assert set(bad_history) == {"question", "error"} and "history" in bad_history["error"]
+
+
+def test_the_api_carries_a_conversation_in_its_requests(client):
+    # the server keeps nothing between requests: the conversation comes with each one
+    first = client.predict(question="An Khê tiếp nhận bao nhiêu đơn?", api_name="/ask")
+    assert first["standalone"] == first["question"]
+    follow = client.predict(
+        question="Đang xét bao nhiêu đơn?",
+        history=[{"question": first["question"], "answer": first}],
+        api_name="/ask",
+    )
+    assert follow["standalone"] == "Đang xét bao nhiêu đơn ở An Khê?" and "28 đơn" in follow["answer"]
+    alone = client.predict(question="Đang xét bao nhiêu đơn?", api_name="/ask")
+    assert alone["standalone"] == "Đang xét bao nhiêu đơn?"
+    # the earlier questions alone will do where the completion needs no answer
+    questions = ["Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?"]
+    other = client.predict(question="Còn Bắc Giang thì sao?", history=questions, api_name="/ask")
+    assert other["standalone"] == "Năm 2020 Bắc Giang có bao nhiêu mô hình Dân vận khéo?"
+    assert "4,2 nghìn" in other["answer"]
 
 
 # --- the queue ------------------------------------------------------------------------------------------
@@ -176,10 +220,10 @@ class GatedPipeline:
         self.settings = inner.settings
         self.gate = threading.Event()
 
-    def ask(self, question, top_k=None):
+    def ask(self, question, top_k=None, history=None):
         if question.startswith("chậm"):
             assert self.gate.wait(30), "never released"
-        return self.inner.ask(question, top_k)
+        return self.inner.ask(question, top_k, history=history)
 
     def info(self):
         return self.inner.info()
@@ -189,6 +233,9 @@ class GatedPipeline:
 
     def article(self, article_id):
         return self.inner.article(article_id)
+
+    def current(self):
+        return self.inner.current()
 
 
 def test_a_slow_question_does_not_block_other_people(ui_pipeline):

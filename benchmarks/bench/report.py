@@ -23,9 +23,10 @@ def table(results: Results, backend: str) -> str:
     rows = [
         "| size | articles | chunks | build chunks/s (rag / base / x) | build wall s (rag / base) "
         "| build peak RSS MB (rag / base) | retrieval ms median / p95 (rag) | answer ms median / p95 (rag) "
-        "| baseline search ms median / p95 | answers/s (rag / base) | cold start s (rag / base / x) "
+        "| completing a follow-up ms median / p95 (rag) | baseline search ms median / p95 "
+        "| answers/s (rag / base) | cold start s (rag / base / x) "
         "| add 100 articles s | dense index |",
-        "|" + "---|" * 13,
+        "|" + "---|" * 14,
     ]
     for size in SIZES:
         b, bb = results.get(me, size, "build"), results.get("baseline", size, "build")
@@ -48,6 +49,7 @@ def table(results: Results, backend: str) -> str:
                     f"{_fmt(g(b, 'peak_rss_mb'), 0)} / {_fmt(g(bb, 'peak_rss_mb'), 0)}",
                     f"{_fmt(g(q, 'retrieval_ms', 'median'))} / {_fmt(g(q, 'retrieval_ms', 'p95'))}",
                     f"{_fmt(g(q, 'answer_ms', 'median'))} / {_fmt(g(q, 'answer_ms', 'p95'))}",
+                    f"{_fmt(g(q, 'completion_ms', 'median'), 2)} / {_fmt(g(q, 'completion_ms', 'p95'), 2)}",
                     f"{_fmt(g(bq, 'search_ms', 'median'))} / {_fmt(g(bq, 'search_ms', 'p95'))}",
                     f"{_fmt(g(q, 'questions_per_s'))} / {_fmt(g(bq, 'questions_per_s'))}",
                     f"{_fmt(g(c, 'median_s'), 2)} / {_fmt(g(bc, 'median_s'), 2)} / "

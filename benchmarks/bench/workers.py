@@ -135,6 +135,7 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
         "load_s": load_s,
         "retrieval_ms": _stats(retrieval),
         "answer_ms": _stats(full),
+        **completion_ms(pipeline, questions),
         "questions_per_s": len(full) / sum(full),
         "peak_rss_mb": peak_rss_mb(),  # a loaded store answering questions (before the recall checks)
         "chunks": len(pipeline.store.chunks),
@@ -170,6 +171,48 @@ def worker_query(store: Path, backend: str, n_questions: int) -> dict:
                     index.index.hnsw.efSearch = value
                 sweep[value] = _recall(index, qv, truth)
             out[kind][f"recall_by_{knob}"] = sweep
+    return out
+
+
+def completion_ms(pipeline, questions: list[str]) -> dict:
+    """What a conversation adds to a question: reading its history and completing it (rag.query.
+    conversation), timed alone, on each question asked after the one before it (with that answer),
+    and on the follow-ups of eval/conversations.jsonl after their own dialogue's earlier turns (its
+    benchmark questions read by id, as `rag eval` does; skipped when those files are missing)."""
+    from rag import RagError
+    from rag.eval.conversations import read_conversations
+    from rag.eval.runner import data_dir
+    from rag.query.conversation import parse_history
+
+    completer = pipeline.current().completer
+    pairs = []  # (question, history as /ask takes it)
+    previous = None
+    for q in questions:
+        if previous is not None:
+            pairs.append((q, [previous]))
+        previous = {"question": q, "answer": pipeline.ask(q).to_dict()}
+    after_one = len(pairs)
+    path = Path(__file__).resolve().parents[2] / "eval" / "conversations.jsonl"
+    try:
+        dialogues = read_conversations(path, data_dir(pipeline.settings)) if path.is_file() else []
+    except RagError:
+        dialogues = []
+    for dialogue in dialogues:
+        history: list[dict] = []
+        for turn in dialogue.turns:
+            if history:
+                pairs.append((turn.question, list(history)))
+            history.append({"question": turn.question, "answer": pipeline.ask(turn.question).to_dict()})
+    took = []
+    for q, history in pairs:
+        t = time.perf_counter()
+        completer.complete(q, parse_history(history))
+        took.append(time.perf_counter() - t)
+    out = {"completion_ms": _stats(took)}
+    if after_one and len(took) > after_one:
+        out["completion_ms"]["after_one_median"] = statistics.median(took[:after_one]) * 1000
+        out["completion_ms"]["follow_ups_median"] = statistics.median(took[after_one:]) * 1000
+        out["completion_ms"]["follow_ups"] = len(took) - after_one
     return out
 
 

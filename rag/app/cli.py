@@ -16,6 +16,7 @@ from pathlib import Path
 from ..config import Settings, checkout
 from ..errors import QuestionError, RagError
 from ..query.analyse import prepare_question
+from ..query.conversation import Conversation
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -58,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=Path, metavar="DIR", help="articles folder (default: seeds/)")
     store_opt(p)
     p.add_argument("--rebuild", action="store_true", help="embed every article again")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="on Ray: a local cluster, or the one at ADDRESS (`auto`, or host:port of `ray start --head`)",
+    )
+    p.add_argument(
+        "--workers", type=_int_in(1, 100_000), metavar="N", help="--ray: workers (default: its CPUs)"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="--ray: keep the shards an interrupted build finished"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("add", help="add web pages (links) or files to seeds/, and index them")
@@ -75,8 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="only articles from DATE on (2023-01-01, 2023-05, 2023)")
     p.add_argument("--until", metavar="DATE", help="only articles dated up to DATE, included")
     p.add_argument(
+        "--conversation",
+        action="store_true",
+        help="with `-`: the lines are turns of one conversation, an empty line starting a new one",
+    )
+    p.add_argument(
         "question", nargs="+", metavar="QUESTION", help="the question; `-` reads one a line from stdin"
     )
+
+    p = sub.add_parser("chat", help="a conversation in the terminal (/new starts over, Ctrl-D leaves)")
+    store_opt(p)
+    p.add_argument("--top-k", type=_int_in(1, 100), metavar="N", help="passages retrieved (default: 5)")
 
     p = sub.add_parser("serve", help="serve the chat page")
     store_opt(p)
@@ -108,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask the questions against --store (default: vectorstore/), where none is answerable",
     )
     p.add_argument("--details", type=Path, metavar="FILE", help="write one JSON line per question")
+    p.add_argument(
+        "--after-unrelated",
+        action="store_true",
+        help="SQuAD sets: ask each question right after one about another article, in one conversation",
+    )
 
     p = sub.add_parser("bench", help="measure build and question costs against a plain LangChain script")
     p.add_argument(
@@ -133,6 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue an interrupted build instead of rebuilding"
     )
     p.add_argument("--report", action="store_true", help="only print the table of the results so far")
+    p.add_argument(
+        "--ray",
+        action="store_true",
+        help="the build only: local against Ray at --ray-workers, side by side (sizes: 1000,5000 ...)",
+    )
+    p.add_argument(
+        "--ray-workers", default="1,2", metavar="LIST", help="--ray: Ray worker counts (default: 1,2)"
+    )
+    p.add_argument("--rounds", type=_int_in(1, 20), default=1, metavar="N", help="--ray: rounds (medians)")
     return parser
 
 
@@ -143,7 +180,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_index(args: argparse.Namespace) -> int:
     from ..pipeline import build_index
 
-    result = build_index(_settings(args), rebuild=args.rebuild, show_progress=not args.quiet)
+    settings = _settings(args)
+    ray = None
+    if args.ray is not None:
+        from ..store.ray_backend import RaySettings
+
+        ray = RaySettings(args.ray or None, args.workers, settings.ray_shard_articles, resume=args.resume)
+    elif args.workers or args.resume:
+        raise RagError("--workers and --resume go with --ray (a local build resumes by itself)")
+    result = build_index(settings, rebuild=args.rebuild, show_progress=not args.quiet, ray=ray)
     report = result.report
     if report.full_rebuild_reason and not report.up_to_date and report.full_rebuild_reason != "new store":
         print(f"note: every article embedded ({report.full_rebuild_reason})", file=sys.stderr)
@@ -153,14 +198,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _questions(words: list[str]) -> list[str]:
+def _questions(words: list[str], conversation: bool = False) -> list[str]:
+    """The questions to ask; in a conversation an empty line (kept as "") starts a new one."""
     if words == ["-"]:
-        return [line.strip() for line in sys.stdin if line.strip()]
+        lines = [line.strip() for line in sys.stdin]
+        return lines if conversation else [line for line in lines if line]
     return [" ".join(words)]
 
 
 def _print_answer(answer) -> None:
     print(f"Hỏi: {answer.question}")
+    if answer.standalone and answer.standalone != answer.question:
+        print(f"Hiểu là: {answer.standalone}")
     if answer.notice:
         print(f"({answer.notice})")
     print(f"Đáp: {answer.text}")
@@ -173,7 +222,7 @@ def _print_answer(answer) -> None:
         page = f", trang {c.page}" if c.page else ""
         span = f"[{c.passage_start + c.start}:{c.passage_start + c.end}]"
         print(f"[{c.n}] {c.title}{date} - {c.source}{page} {span}")
-        print(f"    “{c.quote}”")
+        print(f"    {c.context + ': ' if c.context else ''}“{c.quote}”")
         if c.url:
             print(f"    {c.url}")
     print(f"({answer.seconds:.2f} s)")
@@ -206,17 +255,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from ..pipeline import Pipeline
     from ..query.filters import Filters
 
-    questions = _questions(args.question)
-    if not questions:
+    if args.conversation and args.question != ["-"]:
+        raise RagError("--conversation reads its turns from stdin: pass `-` as the question")
+    questions = _questions(args.question, args.conversation)
+    if not questions or (args.conversation and not any(questions)):
         raise RagError("no question given: pass a question, or `-` and one question a line on stdin")
     if len(questions) == 1:  # fail fast on a bad single question, before loading the model
         prepare_question(questions[0], Settings().max_question_chars)
     filters = Filters.parse(args.source, args.since, args.until)
     pipeline = Pipeline.open(_settings(args))
+    conversation = Conversation(pipeline.ask)
     status = 0
     for i, q in enumerate(questions):
+        if not q:  # an empty line: the next turn starts a new conversation
+            conversation.new()
+            continue
         try:
-            answer = pipeline.ask(q, top_k=args.top_k, filters=filters)
+            answer = (
+                conversation.ask(q, top_k=args.top_k, filters=filters)
+                if args.conversation
+                else pipeline.ask(q, top_k=args.top_k, filters=filters)
+            )
         except QuestionError as exc:
             status = EXIT_ERROR
             if args.json:
@@ -233,6 +292,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print()
             _print_answer(answer)
     return status
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """`rag chat`: one conversation in the terminal; follow-ups are completed from it."""
+    import readline  # noqa: F401 - line editing and history for input()
+
+    from ..pipeline import Pipeline
+
+    pipeline = Pipeline.open(_settings(args))
+    conversation = Conversation(pipeline.ask)
+    print("Hỏi đáp tin tức: hỏi bằng tiếng Việt, có dấu hay không dấu.")
+    print("/new: cuộc trò chuyện mới; Ctrl-D: thoát.")
+    while True:
+        try:
+            question = input("\nBạn: ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            continue
+        if question in ("/new", "/moi", "/mới"):
+            conversation.new()
+            print("(cuộc trò chuyện mới)")
+            continue
+        try:
+            answer = conversation.ask(question, top_k=args.top_k)
+        except QuestionError as exc:
+            print(f"rag: {exc}")
+            continue
+        _print_answer(answer)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -268,6 +357,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         split=args.split,
         unanswerable=args.unanswerable,
         details=args.details,
+        after_unrelated=args.after_unrelated,
     )
 
 
@@ -289,6 +379,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if unknown := [s for s in sizes if s not in bench.SIZES]:
         raise RagError(f"unknown benchmark size {unknown[0]!r}: choose from {', '.join(bench.SIZES)}")
+    if args.ray:
+        return _bench_ray(args, sizes)
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
     if bad := [s for s in steps if s not in ("build", "add", "query", "cold", "lexical", "none")]:
         raise RagError(
@@ -314,6 +406,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_ray(args: argparse.Namespace, sizes: list[str]) -> int:
+    from benchmarks.bench import ray_build  # on the path: `_bench_tooling` found the checkout
+
+    if "seeds" in sizes:
+        raise RagError("rag bench --ray measures corpus sizes: choose from 1000, 5000, 22644")
+    try:
+        modes = [0] + [int(w) for w in args.ray_workers.split(",") if w.strip()]
+    except ValueError:
+        raise RagError(f"--ray-workers takes whole numbers, e.g. 1,2 (not {args.ray_workers!r})") from None
+    if any(w < 1 for w in modes[1:]):
+        raise RagError(f"--ray-workers takes whole numbers of 1 or more (not {args.ray_workers!r})")
+    work = (args.work or Settings().cache_dir / "bench-ray").resolve()
+    rows = ray_build.run([int(s) for s in sizes], modes, args.rounds, work, log=_stderr_line)
+    print(ray_build.table(rows))
+    print(f"(results: {work / 'ray-results.json'})")
+    return 0
+
+
 def _stderr_line(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -322,6 +432,7 @@ COMMANDS = {
     "index": cmd_index,
     "add": cmd_add,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "serve": cmd_serve,
     "eval": cmd_eval,
     "bench": cmd_bench,

@@ -1,6 +1,7 @@
-"""The page's library panels: filters by source and date, "Thêm bài viết", and the article list with
-"when added" and removal. Small functions that add their components to whatever Blocks is open, so
-they can be placed in the page's own layout; no retrieval or indexing logic here (that is `Library`).
+"""The page's library panels: filters by source and date, "Thêm bài viết", and the admin's removal
+(the article list itself, with "when added", is the page's tab "Bài viết"). Small functions that add
+their components to whatever Blocks is open, so they can be placed in the page's own layout; no
+retrieval or indexing logic here (that is `Library`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import gradio as gr
 
 from ..ingest.guard import KINDS, Refused
 from ..query.filters import Filters
-from .render import esc, vi_date, vi_timestamp
+from .render import esc
 
 ANY_SOURCE = "Mọi nguồn"
 WRONG_PASSWORD = "Sai mật khẩu quản trị: chưa thêm hay gỡ gì cả."
@@ -175,36 +176,11 @@ def _add_into(library, items, urls, box: dict) -> None:
         box["error"] = f"Không thêm được: {type(exc).__name__}. Các tệp đã lưu vẫn còn trong seeds/."
 
 
-def catalogue_html(rows: list[dict], query: str = "") -> str:
-    """The articles the bot knows: title, date, source, when added; `query` narrows it (folded)."""
-    from ..text.normalise import fold
-
-    q = fold(query or "").lower().strip()
-    shown = [r for r in rows if not q or q in fold(f"{r['title']} {r['publisher'] or ''}").lower()]
-    items = []
-    for r in shown[:200]:
-        when = vi_timestamp(r.get("added")) or "không rõ"
-        meta = " · ".join(
-            x
-            for x in (
-                vi_date(r.get("date")) or "không rõ ngày",
-                esc(r.get("publisher") or ""),
-                f"thêm {esc(when)}",
-            )
-            if x
-        )
-        items.append(
-            f'<li data-article="{esc(r["id"])}"><span class="rv-title">{esc(r["title"])}</span>'
-            f'<span class="rv-meta-line">{meta}</span></li>'
-        )
-    more = f"<p>… và {len(shown) - 200} bài khác: hãy lọc thêm.</p>" if len(shown) > 200 else ""
-    return f'<div class="rv-catalogue"><p>{len(shown)} bài</p><ul>{"".join(items)}</ul>{more}</div>'
-
-
-def remove_panel(library, password: str | None, choices: Callable[[], list], on_change) -> None:
-    """The admin's removal: pick an article, give the password, "Gỡ bài"."""
+def remove_panel(library, password: str | None, pick: gr.Dropdown, on_change) -> None:
+    """The admin's removal: pick an article, give the password, "Gỡ bài"; `on_change` refreshes the
+    components that show what the bot knows, `pick` among them."""
     with gr.Accordion("Gỡ bài viết (quản trị)", open=False, elem_id="rv-remove"):
-        pick = gr.Dropdown(choices(), label="Bài cần gỡ", elem_id="rv-remove-pick")
+        pick.render()
         secret = _password_box(password, "rv-remove-password")
         button = gr.Button("Gỡ bài", variant="stop", elem_id="rv-remove-button")
         status = gr.HTML("", elem_id="rv-remove-status")
@@ -212,54 +188,42 @@ def remove_panel(library, password: str | None, choices: Callable[[], list], on_
     def run(article_id, given):
         extra = [gr.skip()] * len(on_change.outputs)
         if not _checked(password, given):
-            return outcomes_html(error=WRONG_PASSWORD), gr.skip(), *extra
+            return outcomes_html(error=WRONG_PASSWORD), *extra
         if not article_id:
-            return outcomes_html(error="Chưa chọn bài nào."), gr.skip(), *extra
+            return outcomes_html(error="Chưa chọn bài nào."), *extra
         try:
             title = library.remove(article_id)
         except Refused as exc:
-            return outcomes_html(error=exc.vi), gr.skip(), *extra
+            return outcomes_html(error=exc.vi), *extra
         done = f'<div class="rv-add-status" role="status">✔ Đã gỡ: <b>{esc(title)}</b></div>'
-        return done, gr.update(choices=choices(), value=None), *on_change()
+        return done, *on_change()
 
     button.click(
         run,
         [pick, secret],
-        [status, pick, *on_change.outputs],
+        [status, *on_change.outputs],
         api_visibility="private",
         concurrency_limit=1,
         concurrency_id="library",
     )
 
 
-def articles_panel(pipeline) -> gr.HTML:
-    """ "Bài viết": what the bot knows, searchable. -> the list, for others to refresh."""
-    with gr.Accordion("Bài viết", open=False, elem_id="rv-articles"):
-        search = gr.Textbox(label="Tìm bài", placeholder="tên bài, nguồn…", elem_id="rv-articles-q")
-        listing = gr.HTML(catalogue_html(pipeline.catalogue()), elem_id="rv-catalogue")
-    search.change(
-        lambda q: catalogue_html(pipeline.catalogue(), q), search, listing, api_visibility="private"
-    )
-    return listing
+def removal_choices(pipeline) -> list[tuple[str, str]]:
+    return [(f"{r['title']} ({r['source']})", r["id"]) for r in pipeline.catalogue()]
 
 
-def library_panels(pipeline, library, password: str | None, header, listing, source_picker) -> None:
-    """ "Thêm bài viết" and the admin's removal; once either is done, the header, the article list and
-    the source picker show what the bot knows now."""
-    from .render import header_html
+def library_panels(pipeline, library, password: str | None, shows: dict) -> gr.Dropdown:
+    """ "Thêm bài viết" and the admin's removal; once either is done, each component of `shows` (the
+    header, the article list, the source pickers) is given what its function returns then, and the
+    removal's list of articles is refreshed too. -> that list, for the page to refresh on load."""
+    pick = gr.Dropdown(removal_choices(pipeline), label="Bài cần gỡ", elem_id="rv-remove-pick", render=False)
 
     def changed() -> list:
-        return [
-            header_html(pipeline.info()),
-            catalogue_html(pipeline.catalogue()),
-            gr.update(choices=[ANY_SOURCE, *publishers_of(pipeline)]),
+        return [show() for show in shows.values()] + [
+            gr.update(choices=removal_choices(pipeline), value=None)
         ]
 
-    changed.outputs = [header, listing, source_picker]
+    changed.outputs = [*shows, pick]
     add_panel(library, password, changed)
-    remove_panel(
-        library,
-        password,
-        lambda: [(f"{r['title']} ({r['source']})", r["id"]) for r in pipeline.catalogue()],
-        changed,
-    )
+    remove_panel(library, password, pick, changed)
+    return pick

@@ -1,7 +1,9 @@
 """The chat page: a Gradio face on the same `Pipeline` the CLI uses; no retrieval or answer logic here.
 
-Layout: the chat (with example questions and folded-away settings) on the left, the sources of the
-latest answer on the right. Markup is built by `render`, which escapes every article and question
+Layout: two tabs. "Hỏi đáp": the conversation (examples, folded-away settings and filters) and, beside
+it on a wide screen, the sources of the answer last clicked (on a phone each answer's own, under it).
+"Bài viết": the one list of the articles the bot knows, and with --allow-uploads the panels that add
+and remove them. Markup is built by `render`, which escapes every article and question
 text. One named API endpoint, `/ask`, returns exactly what `rag ask --json` prints.
 """
 
@@ -21,7 +23,7 @@ from ..ingest.jsonl import read_records
 from ..ingest.sources import REGISTRY, REMOVED
 from ..query.filters import Filters
 from ..text.normalise import fold, typed_without_diacritics
-from .render import answer_html, header_html, notice_html, question_html, sources_html
+from .render import EMPTY_SOURCES, answer_html, articles_html, header_html, notice_html, question_html
 
 # No analytics or version checks: the page must start on a machine without internet access.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -29,11 +31,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402 - after the environment above
 
 from .library_panels import (  # noqa: E402 - Gradio components, after the environment above
-    articles_panel,
+    ANY_SOURCE,
     filter_controls,
     filters_from,
     library_panels,
     publishers_of,
+    removal_choices,
 )  # fmt: skip
 
 # gradio's queue on pandas 3: deprecation notices about gradio's own code, nothing a user can act on.
@@ -169,154 +172,310 @@ def _notice(message: str | None) -> dict:
     return gr.update(value=notice_html(message), visible=bool(message))
 
 
+HISTORY_TURNS = 8  # earlier turns a request may carry: what a follow-up leans on is recent
+
+
+def _turn_record(d: dict) -> dict:
+    """What the page keeps of an answer for the next question's history: enough to complete a
+    follow-up (what was asked and answered, and what the answer was about), not its passages list."""
+    keep = ("question", "standalone", "answer", "abstained")
+    cites = [{k: c.get(k) for k in ("context", "title", "passage")} for c in d.get("citations", [])]
+    return {"question": d["question"], "answer": {**{k: d.get(k) for k in keep}, "citations": cites}}
+
+
+def _answers_in(chat: list) -> int:
+    return sum(
+        1 for m in chat if (m.get("role") if isinstance(m, dict) else getattr(m, "role", None)) == "assistant"
+    )
+
+
 def respond(
     pipeline,
     question: str,
-    history: list | None,
+    chat: list | None,
+    turns: list | None,
     top_k: float,
-    show_all: bool,
     source: str | None = None,
     since: str | None = None,
     until: str | None = None,
 ) -> tuple:
-    """One chat turn -> (chat, input box, sources, latest answer, notice); never raises. `source`,
-    `since` and `until` are the filter controls' values."""
-    history = list(history or [])
+    """One chat turn -> (chat, input box, conversation, notice); never raises. `source`, `since` and
+    `until` are the filter controls' values.
+
+    The conversation (the earlier turns, passed as the question's history) lives in the page and comes
+    with each request: the server keeps nothing between them."""
+    chat, turns = list(chat or []), list(turns or [])
     try:
         filters = filters_from(source, since, until)
         extra = {"filters": filters} if filters is not None else {}  # an engine without filters still works
-        answer = pipeline.ask(question, top_k=int(top_k), **extra)
+        answer = pipeline.ask(question, top_k=int(top_k), history=turns[-HISTORY_TURNS:], **extra)
     except QuestionError as exc:
-        return history, gr.skip(), gr.skip(), gr.skip(), _notice(str(exc))
+        return chat, gr.skip(), gr.skip(), _notice(str(exc))
     except Exception:  # noqa: BLE001 - the page shows a notice; the log keeps the traceback
         log.exception("question failed: %r", question[:200] if isinstance(question, str) else question)
-        return history, gr.skip(), gr.skip(), gr.skip(), _notice(INTERNAL_ERROR)
+        return chat, gr.skip(), gr.skip(), _notice(INTERNAL_ERROR)
     d = answer.to_dict()
-    history += [
+    bubble = answer_html(d, _answers_in(chat) + 1, article_lookup(pipeline), file_link(pipeline))
+    chat += [
         {"role": "user", "content": question_html(d["question"])},
-        {"role": "assistant", "content": answer_html(d)},
+        {"role": "assistant", "content": bubble},
     ]
-    sources = sources_html(d, article_lookup(pipeline), show_all=show_all, file_url=file_link(pipeline))
-    return history, "", sources, d, _notice(answer.notice)
+    return chat, "", [*turns, _turn_record(d)], _notice(answer.notice)
 
 
-def api_ask(pipeline, question: str, top_k: int, source=None, since=None, until=None) -> dict[str, Any]:
-    """What `rag ask --json` prints: the answer object, or {question, error} for a question it refuses."""
+def api_ask(
+    pipeline, question: str, top_k: int, history: list | None = None, source=None, since=None, until=None
+) -> dict[str, Any]:
+    """What `rag ask --json` prints: the answer object, or {question, error} for a question it refuses.
+    `history` is the conversation so far, oldest first (questions, or {question, answer} objects)."""
     try:
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 100:
             raise QuestionError(f"top_k phải là số nguyên từ 1 đến 100, không phải {top_k!r}.")
+        if history is not None and not isinstance(history, list):
+            raise QuestionError("history phải là danh sách các câu hỏi trước (cũ nhất trước), hoặc để trống.")
         filters = Filters.parse(source or None, since or None, until or None)
         extra = {"filters": filters} if filters.active else {}
-        return pipeline.ask(question, top_k=top_k, **extra).to_dict()
+        turns = (history or [])[-HISTORY_TURNS:]
+        return pipeline.ask(question, top_k=top_k, history=turns, **extra).to_dict()
     except QuestionError as exc:
         return {"question": question, "error": str(exc)}
+
+
+# --- the articles the bot knows ----------------------------------------------------------------------
+
+ARTICLES_PAGE = 20
+
+
+def article_rows(pipeline, query: str = "", source: str | None = None) -> list[dict]:
+    """The articles (`Pipeline.catalogue`: newest added first, then newest); `query` keeps those whose
+    title, place, publisher or file hold it (with or without diacritics), `source` those of a publisher."""
+    from ..query.grounding import about
+
+    wanted = fold(" ".join(query.lower().split()))
+    source = None if not source or source == ANY_SOURCE else source
+    articles = pipeline.current().store.articles
+    rows = []
+    for r in pipeline.catalogue():
+        if source is not None and r["publisher"] != source:
+            continue
+        hay = fold(f"{r['title']} {r['publisher'] or ''} {r['source']}".lower())
+        article = articles.get(r["id"])
+        if wanted and wanted not in hay:
+            main = about(article).main if article else None  # the place is read only when needed
+            if main is None or wanted not in fold(main.name.lower()):
+                continue
+        rows.append({**r, "article": article})
+    return rows
+
+
+def articles_page(pipeline, query: str, page: float, source: str | None = None) -> tuple[str, int]:
+    """One page of the list: (its HTML, the page number shown)."""
+    from ..query.grounding import about
+
+    found = article_rows(pipeline, query or "", source)
+    pages = max(1, -(-len(found) // ARTICLES_PAGE))
+    page = min(max(1, int(page or 1)), pages)
+    shown = found[(page - 1) * ARTICLES_PAGE : page * ARTICLES_PAGE]
+    rows = []
+    for r in shown:
+        main = about(r["article"]).main if r["article"] else None
+        rows.append({**r, "place": main.name if main else "", "path": r["source"]})
+    return articles_html(rows, len(found), (query or "").strip(), page, pages), page
+
+
+# --- the page --------------------------------------------------------------------------------------------
+
+
+def chat_panel(examples: list[str], default_k: int) -> dict:
+    """The conversation: the chat, notices, the question box, examples, settings. -> its components."""
+    c: dict = {}
+    c["chat"] = gr.Chatbot(
+        label="Hội thoại",
+        show_label=False,
+        elem_id="rv-chat",
+        height=520,
+        placeholder=(
+            "**Hãy đặt một câu hỏi về nội dung các bài báo.**  \n"
+            "Ví dụ: một con số, một ngày tháng, ai đã làm gì. Hỏi tiếp được: “Còn Bắc Giang thì sao?”"
+        ),
+        render_markdown=False,  # messages are HTML built by render, every text escaped
+        sanitize_html=True,  # and sanitized again by the page
+        latex_delimiters=[],
+        feedback_options=None,
+        buttons=[],
+        autoscroll=True,
+    )
+    c["notice"] = gr.HTML("", elem_id="rv-notice", visible=False)
+    with gr.Row(equal_height=True, elem_id="rv-ask-row"):
+        c["box"] = gr.Textbox(
+            placeholder="Nhập câu hỏi, có dấu hoặc không dấu, rồi nhấn Enter…",
+            label="Câu hỏi",
+            show_label=False,
+            lines=1,
+            max_lines=6,
+            scale=6,
+            autofocus=True,
+            elem_id="rv-question",
+        )
+        c["send"] = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="rv-send")
+    c["new"] = gr.Button("Cuộc trò chuyện mới", size="sm", variant="secondary", elem_id="rv-new")
+    c["examples"] = []
+    if examples:
+        gr.Markdown("Thử hỏi:", elem_classes="rv-examples-label")
+        with gr.Row(elem_id="rv-examples"):
+            for q in examples:
+                c["examples"].append((q, gr.Button(q, size="sm", variant="secondary")))
+    with gr.Accordion("Tùy chọn", open=False, elem_id="rv-settings"):
+        c["top_k"] = gr.Slider(
+            1,
+            MAX_TOP_K,
+            value=default_k,
+            step=1,
+            label="Số đoạn văn truy xuất",
+            info="Bao nhiêu đoạn gần nhất được tìm cho mỗi câu hỏi.",
+        )
+        c["show_all"] = gr.Checkbox(label="Hiện mọi đoạn đã truy xuất, kèm điểm số", elem_id="rv-show-all")
+    # the conversation so far, held by the page (a hidden value, not server state): each question's history
+    c["turns"] = gr.JSON([], visible=False)
+    return c
+
+
+def sources_panel() -> gr.HTML:
+    """Beside the chat on a wide screen: the sources of the answer last clicked (the latest by default)."""
+    return gr.HTML(
+        f'<div class="rv-panel">{EMPTY_SOURCES}</div>',
+        elem_id="rv-sources",
+        js_on_load=SOURCES_JS,
+        container=True,
+        padding=True,
+    )
+
+
+@dataclass
+class ArticleList:
+    """The list "Bài viết" and what it is shown by, so that an addition or a removal can refresh it."""
+
+    listing: gr.HTML
+    page: gr.Number
+    inputs: list  # the search box, the source picker
+
+
+def articles_panel(pipeline, publishers: list[str]) -> ArticleList:
+    """The list "Bài viết": the articles the bot knows (title, place, date, source, when added),
+    searchable, narrowed to one source, a page at a time."""
+    first, _ = articles_page(pipeline, "", 1)
+    with gr.Row(equal_height=True):
+        search = gr.Textbox(
+            placeholder="Tìm theo tiêu đề, nơi, nguồn (có dấu hoặc không dấu)…",
+            show_label=False,
+            scale=4,
+            elem_id="rv-article-search",
+        )
+        source = gr.Dropdown(
+            [ANY_SOURCE, *publishers],
+            value=ANY_SOURCE,
+            show_label=False,
+            scale=2,
+            elem_id="rv-articles-source",
+        )
+        back = gr.Button("‹ Trang trước", size="sm", scale=1, elem_id="rv-articles-back")
+        forward = gr.Button("Trang sau ›", size="sm", scale=1, elem_id="rv-articles-next")
+    listing = gr.HTML(first, elem_id="rv-articles")
+    page = gr.Number(1, visible=False)
+    private = {"api_visibility": "private", "queue": False}
+
+    def show(query, src, p):
+        return articles_page(pipeline, query, p, src)
+
+    shown = [listing, page]
+    search.change(lambda q, s: show(q, s, 1), [search, source], shown, **private)
+    source.change(lambda q, s: show(q, s, 1), [search, source], shown, **private)
+    back.click(lambda q, s, p: show(q, s, (p or 1) - 1), [search, source, page], shown, **private)
+    forward.click(lambda q, s, p: show(q, s, (p or 1) + 1), [search, source, page], shown, **private)
+    return ArticleList(listing, page, [search, source])
+
+
+# gradio scopes the page's CSS to its container, so the switch is a class on an element inside it
+SHOW_ALL_JS = "(on) => { document.getElementById('rv-tabs').classList.toggle('rv-show-all', !!on); }"
 
 
 def build_app(
     pipeline, examples: list[str] | None = None, *, library=None, password: str | None = None
 ) -> gr.Blocks:
     """The page; `examples` defaults to `pick_examples(pipeline)`. With a `library` (--allow-uploads)
-    it has the "Thêm bài viết" panel and the admin's removal; `password` protects both."""
+    the tab "Bài viết" has the "Thêm bài viết" panel and the admin's removal; `password` protects both."""
     info = pipeline.info()
     if examples is None:
         examples = pick_examples(pipeline)
     default_k = pipeline.settings.top_k
-    lookup = article_lookup(pipeline)
 
-    def turn(question: str, history: list | None, top_k: float, show_all: bool, source, since, until):
-        return respond(pipeline, question, history, top_k, show_all, source, since, until)
-
-    def rerender(latest: dict | None, show_all: bool) -> str:
-        return sources_html(latest, lookup, show_all=show_all, file_url=file_link(pipeline))
-
-    def clear():
-        return [], "", sources_html(None, lookup), None, _notice(None)
+    def turn(question: str, chat: list | None, turns: list | None, top_k: float, source, since, until):
+        return respond(pipeline, question, chat, turns, top_k, source, since, until)
 
     def ask(
-        question: str, top_k: int = default_k, source: str = "", since: str = "", until: str = ""
+        question: str,
+        top_k: int = default_k,
+        history: list | None = None,
+        source: str = "",
+        since: str = "",
+        until: str = "",
     ) -> dict[str, Any]:
-        """Answer one question: the same JSON object `rag ask --json` prints for it. `source`, `since`
+        """Answer one question: the same JSON object `rag ask --json` prints for it. `history`: the
+        earlier questions of the conversation, oldest first (or {question, answer} objects, the answer
+        as /ask returned it); a follow-up is completed from them, see "standalone". `source`, `since`
         and `until` (2023-01-01, 2023-05, 2023) limit the articles searched."""
-        return api_ask(pipeline, question, top_k, source, since, until)
+        return api_ask(pipeline, question, top_k, history, source, since, until)
 
     # uploaded files wait in Gradio's cache until an addition reads them; an hour later they are deleted
     page = {"title": "Hỏi đáp tin tức · rag-vi", "analytics_enabled": False, "delete_cache": (3600, 3600)}
     with gr.Blocks(**page) as demo:
         header = gr.HTML(header_html(info), elem_id="rv-header")
-        latest = gr.State(None)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
-                chat = gr.Chatbot(
-                    label="Hội thoại",
-                    show_label=False,
-                    elem_id="rv-chat",
-                    height=480,
-                    placeholder=(
-                        "**Hãy đặt một câu hỏi về nội dung các bài báo.**  \n"
-                        "Ví dụ: một con số, một ngày tháng, ai đã làm gì."
-                    ),
-                    render_markdown=False,  # messages are HTML built by render, every text escaped
-                    sanitize_html=True,  # and sanitized again by the page
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    buttons=[],
-                    autoscroll=True,
-                )
-                notice = gr.HTML("", elem_id="rv-notice", visible=False)
-                with gr.Row(equal_height=True):
-                    box = gr.Textbox(
-                        placeholder="Nhập câu hỏi, có dấu hoặc không dấu, rồi nhấn Enter…",
-                        label="Câu hỏi",
-                        show_label=False,
-                        lines=1,
-                        max_lines=6,
-                        scale=6,
-                        autofocus=True,
-                        elem_id="rv-question",
-                    )
-                    send = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="rv-send")
-                example_buttons = []
-                if examples:
-                    gr.Markdown("Thử hỏi:", elem_classes="rv-examples-label")
-                    with gr.Row(elem_id="rv-examples"):
-                        for q in examples:
-                            example_buttons.append((q, gr.Button(q, size="sm", variant="secondary")))
-                with gr.Accordion("Tùy chọn", open=False, elem_id="rv-settings"):
-                    top_k = gr.Slider(
-                        1,
-                        MAX_TOP_K,
-                        value=default_k,
-                        step=1,
-                        label="Số đoạn văn truy xuất",
-                        info="Bao nhiêu đoạn gần nhất được tìm cho mỗi câu hỏi.",
-                    )
-                    show_all = gr.Checkbox(
-                        label="Hiện mọi đoạn đã truy xuất, kèm điểm số", elem_id="rv-show-all"
-                    )
-                with gr.Accordion("Lọc theo nguồn và thời gian", open=False, elem_id="rv-filter"):
-                    controls = filter_controls(publishers_of(pipeline))
-                catalogue = articles_panel(pipeline)
+        with gr.Tabs(elem_id="rv-tabs"):
+            with gr.Tab("Hỏi đáp", elem_id="rv-tab-chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=360):
+                    c = chat_panel(examples, default_k)
+                    with gr.Accordion("Lọc theo nguồn và thời gian", open=False, elem_id="rv-filter"):
+                        controls = filter_controls(publishers_of(pipeline))
+                with gr.Column(scale=2, min_width=320, elem_id="rv-sources-col"):
+                    sources_panel()
+            with gr.Tab("Bài viết", elem_id="rv-tab-articles"):
+                articles = articles_panel(pipeline, publishers_of(pipeline))
+                pick = None
                 if library is not None:
-                    library_panels(pipeline, library, password, header, catalogue, controls.source)
-            with gr.Column(scale=2, min_width=320):
-                sources = gr.HTML(
-                    sources_html(None, lookup),
-                    elem_id="rv-sources",
-                    js_on_load=SOURCES_JS,
-                    container=True,
-                    padding=True,
-                )
 
-        outputs = [chat, box, sources, latest, notice]
+                    def sources_now(**kw):
+                        return gr.update(choices=[ANY_SOURCE, *publishers_of(pipeline)], **kw)
+
+                    shows = {  # what shows what the bot knows, once an article is added or removed
+                        header: lambda: header_html(pipeline.info()),
+                        articles.listing: lambda: articles_page(pipeline, "", 1)[0],
+                        articles.page: lambda: 1,
+                        articles.inputs[0]: lambda: "",
+                        articles.inputs[1]: lambda: sources_now(value=ANY_SOURCE),
+                        controls.source: sources_now,
+                    }
+                    pick = library_panels(pipeline, library, password, shows)
+        gr.HTML('<p class="rv-footer"><a href="?view=api">Dùng qua API</a></p>', elem_id="rv-footer")
+
+        outputs = [c["chat"], c["box"], c["turns"], c["notice"]]
+        inputs = [c["box"], c["chat"], c["turns"], c["top_k"], *controls.inputs]
         private = {"api_visibility": "private", "show_progress": "minimal"}
-        asked = [box, chat, top_k, show_all, *controls.inputs]
-        box.submit(turn, asked, outputs, **private)
-        send.click(turn, asked, outputs, **private)
-        for q, button in example_buttons:
-            inputs = [chat, top_k, show_all, *controls.inputs]
-            button.click(lambda h, k, s, *f, q=q: turn(q, h, k, s, *f), inputs, outputs, **private)
-        show_all.change(rerender, [latest, show_all], sources, api_visibility="private", queue=False)
-        chat.clear(clear, None, outputs, api_visibility="private", queue=False)
+        c["box"].submit(turn, inputs, outputs, **private)
+        c["send"].click(turn, inputs, outputs, **private)
+        for q, button in c["examples"]:
+            button.click(lambda *rest, q=q: turn(q, *rest), inputs[1:], outputs, **private)
+        c["new"].click(
+            lambda: ([], "", [], _notice(None)), None, outputs, api_visibility="private", queue=False
+        )
+        c["show_all"].change(None, c["show_all"], None, js=SHOW_ALL_JS, api_visibility="private", queue=False)
+
+        def now_known():  # a page opened after an addition shows it: the values above are the build's
+            choices = gr.update(choices=[ANY_SOURCE, *publishers_of(pipeline)])
+            shown = [header_html(pipeline.info()), articles_page(pipeline, "", 1)[0], choices, choices]
+            return shown + ([gr.update(choices=removal_choices(pipeline))] if pick is not None else [])
+
+        known = [header, articles.listing, articles.inputs[1], controls.source, *([pick] if pick else [])]
+        demo.load(now_known, None, known, api_visibility="private", queue=False)
         gr.api(ask, api_name=API_NAME)
     return demo
 
@@ -348,7 +507,7 @@ def launch(
             ssr_mode=False,
             theme=THEME,
             css=CSS,
-            footer_links=["api"],
+            footer_links=[],  # gradio's own are in English: ours is rv-footer
             max_file_size=max_file_size,
             allowed_paths=[str(seeds)] if seeds else None,
             blocked_paths=[str(seeds / n) for n in (REMOVED, REGISTRY, ".sources.lock")] if seeds else None,

@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import RagError
+from ..ingest.jsonl import read_records
 from ..store.sentences import VERSION as SENTENCES_VERSION
 from ..text.normalise import fold
+from .conversations import is_conversation_set
+from .grounding import set_kind
 from .metrics import score_one, summarise
 from .questions import Item, read_jsonl, read_squad, split_of
 
@@ -90,6 +93,11 @@ def squad_store(
     return Store.load(store_dir), report
 
 
+def data_dir(settings: Settings) -> Path:
+    """Where the open benchmarks and the VietNews corpus are read in place: ../shared/data."""
+    return settings.root.parent / "shared" / "data"
+
+
 def run_eval(
     file: Path,
     settings: Settings,
@@ -102,6 +110,7 @@ def run_eval(
     unanswerable: bool = False,
     details: Path | None = None,
     top_k: int = 10,
+    after_unrelated: bool = False,
 ) -> int:
     from ..models import load_embedder
     from ..pipeline import Pipeline
@@ -109,6 +118,12 @@ def run_eval(
     if not file.is_file():
         raise RagError(f"no such question file: {file}")
     is_squad = file.suffix.lower() == ".json"
+    if not is_squad and is_conversation_set(file):
+        return run_conversation_eval(
+            file, settings, store=store, split=split, as_json=as_json, details=details
+        )
+    if not is_squad and set_kind(file) != "questions":
+        return run_grounding_eval(file, settings, limit=limit, as_json=as_json, details=details)
     if is_squad:
         try:
             articles, items = read_squad(file)
@@ -136,15 +151,24 @@ def run_eval(
 
     outcomes = []
     started = time.perf_counter()
+    unrelated = _unrelated(items) if after_unrelated else {}
+    earlier: dict[str, dict] = {}
     for item in items:
         asked = fold(item.question) if strip_diacritics else item.question
-        outcomes.append(score_one(item, asked, pipeline.ask(asked, top_k=top_k), key))
+        history = None
+        if after_unrelated:  # right after a question about another article, in the same conversation
+            before = unrelated[id(item)]
+            if before not in earlier:
+                earlier[before] = pipeline.ask(before, top_k=top_k).to_dict()
+            history = [{"question": before, "answer": earlier[before]}]
+        outcomes.append(score_one(item, asked, pipeline.ask(asked, top_k=top_k, history=history), key))
     summary = summarise(outcomes)
     summary.update(
         file=str(file),
         split=split,
         strip_diacritics=strip_diacritics,
         asked_as_unanswerable=unanswerable,
+        after_unrelated=after_unrelated,
         model=pipeline.embedder.model,
         backend=pipeline.embedder.backend,
         seconds_total=round(time.perf_counter() - started, 1),
@@ -162,9 +186,102 @@ def run_eval(
                 ("no diacritics", strip_diacritics),
                 (f"split {split}", split != "all"),
                 ("as unanswerable", unanswerable),
+                ("each after an unrelated question", after_unrelated),
             )
             if on
         ]
         title = f"rag eval {file.name}" + (f" ({', '.join(flags)})" if flags else "")
         print(format_table(title, summary))
+    return 0
+
+
+def _unrelated(items: list[Item]) -> dict[int, str]:
+    """For each question, one about another article to ask before it: the article seven groups on
+    (a fixed choice, so runs compare), its questions taken in turn."""
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.group or item.source or "", []).append(item)
+    names = sorted(groups)
+    out = {}
+    for k, item in enumerate(items):
+        here = names.index(item.group or item.source or "")
+        other = groups[names[(here + 7) % len(names)]] if len(names) > 1 else groups[names[here]]
+        out[id(item)] = other[k % len(other)].question
+    return out
+
+
+def _pipelines(corpora: set[str], settings: Settings, store: Path | None) -> dict:
+    """One pipeline per corpus of a conversation set: the seeds' store, or a benchmark's own."""
+    from ..models import load_embedder
+    from ..pipeline import Pipeline
+    from .conversations import BENCHMARKS
+
+    out: dict = {}
+    embedder = None
+    for corpus in sorted(corpora):
+        if corpus == "seeds":
+            out[corpus] = Pipeline.open(settings.with_(store_dir=store))
+            continue
+        file = data_dir(settings) / BENCHMARKS[corpus]
+        articles, _ = read_squad(file)
+        embedder = embedder or load_embedder(settings)
+        loaded, report = squad_store(file, articles, settings, embedder)
+        print(f"corpus: {len(articles)} passages of {file.name} -> {report.summary()}", file=sys.stderr)
+        out[corpus] = Pipeline(settings.with_(store_dir=report.store), loaded, embedder)
+    return out
+
+
+def run_conversation_eval(
+    file: Path, settings: Settings, *, store: Path | None, split: str, as_json: bool, details: Path | None
+) -> int:
+    """`rag eval eval/conversations.jsonl`: follow-ups as asked against the same written in full."""
+    from .conversations import format_turns, read_conversations, run_dialogues, summarise_turns, write_details
+
+    dialogues = read_conversations(file, data_dir(settings))
+    if split != "all":
+        dialogues = [d for d in dialogues if d.split == split]
+    if not dialogues:
+        raise RagError(f"no dialogues in {file}" + (f" (split {split})" if split != "all" else ""))
+    pipelines = _pipelines({d.corpus for d in dialogues}, settings, store)
+    started = time.perf_counter()
+    outcomes = run_dialogues(dialogues, pipelines)
+    summary = summarise_turns(outcomes)
+    summary.update(file=str(file), split=split, seconds_total=round(time.perf_counter() - started, 1))
+    if details:
+        write_details(details, outcomes)
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(
+            format_turns(f"rag eval {file.name}" + (f" (split {split})" if split != "all" else ""), summary)
+        )
+    return 0
+
+
+def run_grounding_eval(
+    file: Path, settings: Settings, *, limit: int | None, as_json: bool, details: Path | None
+) -> int:
+    """`rag eval eval/places.jsonl` or `eval/spanning.jsonl`, over the seeds and VietNews articles."""
+    from ..models import load_embedder
+    from ..pipeline import Pipeline
+    from . import grounding
+
+    rows = [rec for _, rec in read_records(file)[0]][:limit]
+    articles = grounding.store_articles(rows, settings, data_dir(settings))
+    embedder = load_embedder(settings)
+    loaded, report = squad_store(file, articles, settings, embedder, grounding.store_dir(articles, settings))
+    print(f"corpus: {len(articles)} articles (seeds and VietNews) -> {report.summary()}", file=sys.stderr)
+    pipeline = Pipeline(settings.with_(store_dir=report.store), loaded, embedder)
+    kind = grounding.set_kind(file)
+    score = grounding.score_place if kind == "places" else grounding.score_spanning
+    outcomes = [score(row, pipeline.ask(row["question"], top_k=10)) for row in rows]
+    summary = (grounding.summarise_places if kind == "places" else grounding.summarise_spanning)(outcomes)
+    summary.update(file=str(file))
+    if details:
+        grounding.write_details(details, outcomes)
+    print(
+        json.dumps(summary, ensure_ascii=False)
+        if as_json
+        else grounding.format_summary(f"rag eval {file.name}", summary)
+    )
     return 0

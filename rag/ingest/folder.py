@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..schema import Article
@@ -41,14 +41,62 @@ def _article_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def read_articles(folder: Path, root: Path | None = None) -> tuple[list[Article], list[Problem]]:
-    """Every article under `folder`; unreadable files are reported, never fatal for the others."""
+def read_source(data: bytes, source: Source) -> list[Article | Problem]:
+    """One file's articles (or why it has none), by the reader of its format: the cleaning step, which a
+    Ray build runs on its workers."""
+    try:
+        return list(reader_for(source.path).read(data, source))
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+        return [Problem(source.name, f"cannot be read ({type(exc).__name__}: {exc})")]
+
+
+def _open(
+    path: Path, folder: Path, root: Path | None, links: dict[str, str]
+) -> tuple[bytes, Source] | Problem:
+    """A file's bytes and what it is, or why it has none; `links`: the link each file under `folder` was
+    downloaded from (seeds/.sources.jsonl)."""
+    name = relative_name(path, root)
+    if reader_for(path) is None:
+        return Problem(name, f"skipped: not {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}")
+    rel = path.relative_to(folder)
+    source = Source(path, name, rel.with_suffix("").as_posix(), links.get(rel.as_posix()))
+    try:
+        return path.read_bytes(), source
+    except OSError as exc:
+        return Problem(name, f"cannot be read ({type(exc).__name__}: {exc})")
+
+
+def read_file(path: Path, folder: Path, root: Path | None, links: dict[str, str]) -> list[Article | Problem]:
+    """The articles of one file under `folder`, as `read_articles` reads them (an addition from the page
+    reads only its new files, and must see the very articles `rag index` would)."""
+    opened = _open(path, folder, root, links)
+    return [opened] if isinstance(opened, Problem) else read_source(*opened)
+
+
+# Maps `read_source` over files, in order, somewhere else (RayBackend.clean: on the cluster's workers).
+Cleaner = Callable[[list[tuple[bytes, Source]]], Iterable[list[Article | Problem]]]
+
+
+def read_articles(
+    folder: Path, root: Path | None = None, clean: Cleaner | None = None
+) -> tuple[list[Article], list[Problem]]:
+    """Every article under `folder`; unreadable files are reported, never fatal for the others.
+
+    Without `clean`, one file at a time is read and cleaned here; with it, every file is read here and
+    handed to `clean` at once (workers elsewhere need not see the folder).
+    """
+    links = {rel: e.url for rel, e in Registry(folder).entries().items() if e.url}
+    if clean is None:
+        per_file = (read_file(path, folder, root, links) for path in _article_files(folder))
+    else:
+        files = [_open(path, folder, root, links) for path in _article_files(folder)]
+        cleaned = iter(clean([f for f in files if not isinstance(f, Problem)]))
+        per_file = ([f] if isinstance(f, Problem) else next(cleaned) for f in files)
     articles: list[Article] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    links = {rel: e.url for rel, e in Registry(folder).entries().items() if e.url}
-    for path in _article_files(folder):
-        for item in read_file(path, folder, root, links):
+    for items in per_file:
+        for item in items:
             if isinstance(item, Problem):
                 problems.append(item)
             elif item.id in seen:
@@ -57,19 +105,3 @@ def read_articles(folder: Path, root: Path | None = None) -> tuple[list[Article]
                 seen.add(item.id)
                 articles.append(item)
     return articles, problems
-
-
-def read_file(path: Path, folder: Path, root: Path | None, links: dict[str, str]) -> list[Article | Problem]:
-    """The articles of one file under `folder`, as `read_articles` reads them (an addition from the page
-    reads only its new files, and must see the very articles `rag index` would). `links`: the link
-    each file under `folder` was downloaded from."""
-    name = relative_name(path, root)
-    reader = reader_for(path)
-    if reader is None:
-        return [Problem(name, f"skipped: not {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}")]
-    rel = path.relative_to(folder)
-    source = Source(path, name, rel.with_suffix("").as_posix(), links.get(rel.as_posix()))
-    try:
-        return list(reader.read(path.read_bytes(), source))
-    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
-        return [Problem(name, f"cannot be read ({type(exc).__name__}: {exc})")]

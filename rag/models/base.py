@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import DEFAULT_MODEL, Settings
+from ..errors import RagError
 
 Progress = Callable[[int], None]
 Spans = Sequence[tuple[int, int]]  # character offsets of a text's sentences
@@ -28,16 +29,49 @@ def resolve_model_path(model: str, cache: Path | None = None) -> str:
     return model
 
 
+def torch_device(setting: str) -> str:
+    """The torch device for RAG_DEVICE `setting`: CUDA when torch sees a device (and `setting` is not
+    `cpu`), else the CPU; `cuda` without one is an error rather than a silent CPU run."""
+    import torch
+
+    if setting != "cpu" and torch.cuda.is_available():
+        return "cuda"
+    if setting == "cuda":
+        raise RagError(
+            "RAG_DEVICE=cuda, but torch sees no CUDA device (a CPU-only torch, or no GPU): use auto or cpu"
+        )
+    return "cpu"
+
+
+def onnx_providers(setting: str) -> list[str]:
+    """onnxruntime providers for RAG_DEVICE `setting`: CUDA's first where this onnxruntime has it
+    (the onnxruntime-gpu package), the CPU's always as the fallback."""
+    import onnxruntime as ort
+
+    has_cuda = "CUDAExecutionProvider" in ort.get_available_providers()
+    if setting == "cuda" and not has_cuda:
+        raise RagError(
+            "RAG_DEVICE=cuda, but this onnxruntime has no CUDA provider: install onnxruntime-gpu, or use "
+            "auto or cpu"
+        )
+    return (
+        ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        if setting != "cpu" and has_cuda
+        else ["CPUExecutionProvider"]
+    )
+
+
 class Embedder:
     """Base of every backend: normalised float32 rows, one per text."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **options) -> Embedder:
-        return cls(settings.model, settings.cache_dir, **options)
+        return cls(settings.model, settings.cache_dir, device=settings.device, **options)
 
     model: str
     backend: str
     dim: int
+    device: str = "cpu"  # where it encodes: "cpu" or "cuda" (RAG_DEVICE chooses)
     workers: int = 1  # batches encoded at once by `encode_passages`
 
     @property

@@ -11,11 +11,12 @@ import numpy as np
 
 from ..config import DEFAULT_MODEL, Settings
 from ..errors import RagError
-from .base import Embedder, Progress, Spans, pool_spans, resolve_model_path
+from .base import Embedder, Progress, Spans, onnx_providers, pool_spans, resolve_model_path
 
 
 class OnnxEmbedder(Embedder):
-    """onnxruntime on the CPU, float32 or dynamic int8; imports neither torch nor sentence-transformers.
+    """onnxruntime, float32 or dynamic int8, on the CPU (or CUDA where onnxruntime-gpu and RAG_DEVICE allow);
+    imports neither torch nor sentence-transformers.
 
     The graph (exported once by `rag.models.onnx_export`) ends in mean pooling and L2 normalisation; inputs
     are tokenised with the model folder's own `tokenizer.json` and e5 prompts, as the torch backend does.
@@ -30,9 +31,11 @@ class OnnxEmbedder(Embedder):
         threads: int = 1,
         workers: int | None = None,
         spin: bool = False,
+        device: str = "auto",
     ):
         from .onnx_export import EXPORT_VERSION, ensure_onnx_model
 
+        providers = onnx_providers(device)
         path = resolve_model_path(model, cache)
         if not Path(path).is_dir():
             raise RagError(
@@ -67,9 +70,11 @@ class OnnxEmbedder(Embedder):
         # Busy-waiting worker threads steal the cores they wait for when the machine is shared.
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         try:
-            self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(str(onnx_file), options, providers=providers)
         except Exception as exc:  # noqa: BLE001 - a damaged cache file is reported as one line
             raise RagError(f"cannot load {onnx_file} ({exc}): delete it to export it again") from None
+        # the provider the session took: CUDA's may fail to load (no device, no CUDA libraries)
+        self.device = "cuda" if "CUDAExecutionProvider" in self._session.get_providers() else "cpu"
         self.dim = int(self._session.get_outputs()[0].shape[-1])
 
     @classmethod
@@ -80,6 +85,7 @@ class OnnxEmbedder(Embedder):
             threads=settings.threads,
             workers=settings.embed_workers,
             spin=settings.spin,
+            device=settings.device,
             **options,
         )
 

@@ -1,4 +1,4 @@
-"""The torch backend: sentence-transformers on PyTorch, float32 on the CPU."""
+"""The torch backend: sentence-transformers on PyTorch, float32, on CUDA where RAG_DEVICE and torch allow."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ import numpy as np
 
 from ..config import DEFAULT_MODEL
 from ..errors import RagError
-from .base import Embedder, Spans, pool_spans, resolve_model_path
+from .base import Embedder, Spans, pool_spans, resolve_model_path, torch_device
 
 
 class TorchEmbedder(Embedder):
-    """sentence-transformers on PyTorch, float32 on the CPU."""
+    """sentence-transformers on PyTorch, float32, on the device `torch_device` chooses."""
 
     backend = "torch"
 
-    def __init__(self, model: str = DEFAULT_MODEL, cache: Path | None = None):
+    def __init__(self, model: str = DEFAULT_MODEL, cache: Path | None = None, *, device: str = "auto"):
+        self.device = torch_device(device)
         path = resolve_model_path(model, cache)
         if Path(path).is_dir():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -30,7 +31,7 @@ class TorchEmbedder(Embedder):
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
         try:
-            self._st = SentenceTransformer(path, device="cpu")
+            self._st = SentenceTransformer(path, device=self.device)
         except Exception as exc:  # noqa: BLE001 - any loader failure is reported the same way
             raise RagError(f"cannot load embedding model {model!r}: {exc}") from exc
         self.model = model
@@ -75,8 +76,8 @@ class TorchEmbedder(Embedder):
         )
         offsets = enc.pop("offset_mapping").numpy()
         with torch.no_grad():
-            out = self._st.forward(dict(enc))
-        tokens = out["token_embeddings"].numpy()
-        vecs = out["sentence_embedding"].numpy().astype(np.float32)
+            out = self._st.forward({k: v.to(self.device) for k, v in enc.items()})
+        tokens = out["token_embeddings"].cpu().numpy()
+        vecs = out["sentence_embedding"].cpu().numpy().astype(np.float32)
         shift = len(self._doc_prompt)
         return vecs, [pool_spans(tokens[i], offsets[i], spans[i], shift) for i in range(len(texts))]

@@ -210,6 +210,11 @@ class Asked:
         return {fold(t) for t in self.terms} if self.folded else self.terms
 
 
+def same_story(a: Hit, b: Hit) -> bool:
+    """One article, or paragraphs of one (a SQuAD set's paragraphs are articles sharing their title)."""
+    return a.article.id == b.article.id or (bool(a.article.title) and a.article.title == b.article.title)
+
+
 @dataclass
 class Candidate:
     hit: Hit
@@ -217,6 +222,11 @@ class Candidate:
     end: int
     score: float  # the learned scorer: the probability that it holds the answer
     whole: float  # share of the question's words it holds whole
+    context: str | None = None  # what the sentence leaves implicit, set by a step (query/grounding.py)
+
+
+# A step run on the scored sentences before any is chosen: it may drop some or set their context.
+Step = Callable[["Asked", list[Candidate]], list[Candidate]]
 
 
 SentenceVectors = Callable[[Hit], "np.ndarray | None"]
@@ -228,10 +238,13 @@ class Answerer:
         lexical: LexicalIndex,
         settings: AnswerSettings | None = None,
         sentence_vectors: SentenceVectors | None = None,
+        *,
+        steps: Sequence[Step] = (),
     ):
         self.lexical = lexical
         self.settings = settings or AnswerSettings()
         self.sentence_vectors = sentence_vectors
+        self.steps = tuple(steps)  # e.g. grounding: keep to the place the question names
         # IDF of a term no article uses (df = 0): such a term weighs most.
         self._max_idf = math.log(1.0 + (lexical.size + 0.5) / 0.5)
         self._weights = self.settings.weights
@@ -246,6 +259,11 @@ class Answerer:
 
     # --- reading the question ----------------------------------------------------------------
 
+    def word_idf(self, word: tuple[str, ...], view: str = "accented") -> float:
+        """A word weighs as its rarest syllable pair; one the articles never use weighs most."""
+        terms = [f"{a}_{b}" for a, b in zip(word, word[1:], strict=False)] or [word[0]]
+        return max(self.lexical.idf(t, view) or self._max_idf for t in terms)
+
     def read(self, query: Query, vector: np.ndarray | None = None) -> Asked:
         folded = query.mode == "unaccented"
         stop = FOLDED_QUESTION_WORDS if folded else QUESTION_WORDS
@@ -256,9 +274,7 @@ class Answerer:
         for word in dict.fromkeys(words(query.search_text, folded)):
             if len(word) == 1 and word[0] in stop or " ".join(word) in QUESTION_PHRASES:
                 continue
-            # a word weighs as its rarest syllable pair; one the articles never use weighs most
-            terms = [f"{a}_{b}" for a, b in zip(word, word[1:], strict=False)] or [word[0]]
-            topic.append((word, max(self.lexical.idf(t, view) or self._max_idf for t in terms)))
+            topic.append((word, self.word_idf(word, view)))
         qtype = question_type(query.search_text)
         asked_kinds = ev.kinds(query.search_text)
         if self.settings.scorer == "learned":
@@ -411,35 +427,49 @@ class Answerer:
         asked = self.read(query, vector)
         return self.compose(asked, self.rerank(asked, hits))
 
-    def compose(self, asked: Asked, hits: list[Hit], candidates: list[Candidate] | None = None) -> Reply:
-        """Quote the best candidates of `hits` (reranked); `candidates` as `candidates()` gives them, after
-        any filtering a caller does."""
+    def ranked(self, asked: Asked, hits: list[Hit]) -> tuple[list[Candidate], list[Hit]]:
+        """The candidates the steps keep, best first, and the hits with the passage of the best kept one
+        first when a step dropped the sentences of a better passage (the support is judged on it)."""
+        ranked = self.candidates(asked, hits)
+        before = len(ranked)
+        for step in self.steps:
+            ranked = step(asked, ranked)
+        if ranked and len(ranked) < before and ranked[0].hit is not hits[0]:
+            hits = [ranked[0].hit] + [h for h in hits if h is not ranked[0].hit]
+        return ranked, hits
+
+    def abstains(self, asked: Asked, ranked: list[Candidate], lead: list[Hit]) -> bool:
+        """Whether to abstain, judged on `lead` (the hits as `ranked` leaves them) and the best candidate."""
         s = self.settings
-        ranked = self.candidates(asked, hits) if candidates is None else candidates
+        if not ranked or self.lacks_asked_number(asked, lead):
+            return True
         if s.scorer == "hand":
-            if (
-                not ranked
-                or self.support(asked, hits[0]) < s.min_support
-                or self.lacks_asked_number(asked, hits)
-            ):
-                return Reply(ABSTAIN_MESSAGE, True, [], hits)
-            chosen = [ranked[0]]
-            for c in ranked[1 : s.max_sentences]:
-                # a further sentence must score close to the first and hold a word of the question itself
-                if c.score >= s.second_ratio * ranked[0].score and c.whole > 0:
-                    chosen.append(c)
-        else:
-            if (
-                not ranked
-                or self.lacks_asked_number(asked, hits)
-                or self.names_no_office_holder(asked, ranked[0])
-                or (s.abstention == "support" and self.support(asked, hits[0]) < s.min_support)
-                or (s.abstention == "learned" and not self.answerable(asked, hits, ranked[0]))
-            ):
-                return Reply(ABSTAIN_MESSAGE, True, [], hits)
-            # a further sentence is quoted when it is nearly as probable as the first
+            return self.support(asked, lead[0]) < s.min_support
+        return (
+            self.names_no_office_holder(asked, ranked[0])
+            or (s.abstention == "support" and self.support(asked, lead[0]) < s.min_support)
+            or (s.abstention == "learned" and not self.answerable(asked, lead, ranked[0]))
+        )
+
+    def compose(self, asked: Asked, hits: list[Hit]) -> Reply:
+        """Quote the best candidates of `hits` (reranked) that the steps keep, or abstain."""
+        s = self.settings
+        ranked, lead = self.ranked(asked, hits)
+        if self.abstains(asked, ranked, lead):
+            return Reply(ABSTAIN_MESSAGE, True, [], hits)
+        if s.scorer == "hand":
+            # a further sentence must score close to the first and hold a word of the question itself
+            further = [
+                c
+                for c in ranked[1 : s.max_sentences]
+                if c.score >= s.second_ratio * ranked[0].score and c.whole > 0
+            ]
+        else:  # a further sentence is quoted when it is nearly as probable as the first
             second = self.weights.second * ranked[0].score
-            chosen = [ranked[0], *[c for c in ranked[1 : s.max_sentences] if c.score >= second]]
+            further = [c for c in ranked[1 : s.max_sentences] if c.score >= second]
+        # and it comes from the same story: a question about one thing is answered from one article
+        # (a question over several is query/spanning.py's)
+        chosen = [ranked[0], *[c for c in further if same_story(c.hit, ranked[0].hit)]]
         best = chosen[0]
         if len({c.hit.article.id for c in chosen}) == 1:  # one article: read in its own order
             chosen.sort(key=lambda c: c.hit.chunk.start + c.start)
@@ -469,6 +499,7 @@ class Answerer:
             n=n, article_id=chunk.article_id, source=article.path, title=article.title, date=article.date,
             publisher=article.publisher, passage=chunk.text, passage_start=chunk.start, passage_end=chunk.end,
             quote=chunk.text[c.start : c.end], start=c.start, end=c.end, score=round(c.score, 4),
+            context=c.context,
             url=article.url, page=article.page_at(chunk.start + c.start),
         )  # fmt: skip
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -37,6 +38,70 @@ from .store import ARTICLES, CHUNKS, DENSE, LEXICAL, RESTORER, VECTORS, Store
 CHECKPOINT_CHUNKS = 5_000  # a long build writes a usable generation every this many embedded chunks
 
 Progress = Callable[[int, int], Callable[[int], None]]
+
+
+@dataclass
+class Prepared:
+    """One article after the build's heavy steps: its chunks' vectors (rows in chunk order), keyword
+    tokens and, when the embedder makes them, each chunk's sentence vectors (store/sentences.py). A
+    backend running elsewhere returns it as is (pickled), so a field added here reaches the store
+    through every backend."""
+
+    vectors: np.ndarray
+    tokens: list[list[str]]
+    sentences: list[np.ndarray] | None = None  # per chunk, one float32 row per sentence
+
+
+class BuildBackend(Protocol):
+    """Where a build's heavy steps run. It chunks (`split`, before the plan is made, so that the plan
+    can place checkpoints), then prepares (embeds and tokenises) the chunks of each step; the builder
+    does everything else (plan, BM25, diacritics, dense index, the write and the switch) the same way
+    whichever backend ran them. `LocalBackend` runs them in this process,
+    `rag.store.ray_backend.RayBackend` on a Ray cluster."""
+
+    checkpoints: bool  # whether a long build may be cut into steps, each written as a usable generation
+
+    def split(self, articles: list[Article], chunking: ChunkSettings) -> dict[str, list[Chunk]]: ...
+
+    def prepare(
+        self,
+        work: list[tuple[Article, list[Chunk]]],
+        chunking: ChunkSettings,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[str, Prepared]: ...
+
+
+class LocalBackend:
+    """The heavy steps in this process: chunking, then one `encode_passages` call over every chunk to
+    embed (the embedder's own threads), then tokenising."""
+
+    checkpoints = True  # a long build may be cut into steps, each written as a usable generation
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    def split(self, articles: list[Article], chunking: ChunkSettings) -> dict[str, list[Chunk]]:
+        chunker = Chunker(chunking) if articles else None
+        return {a.id: chunker.split(a) for a in articles}
+
+    def prepare(
+        self,
+        work: list[tuple[Article, list[Chunk]]],
+        chunking: ChunkSettings,
+        progress: Callable[[int], None] | None = None,
+    ) -> dict[str, Prepared]:
+        texts = [index_text(a, c, chunking) for a, chunks in work for c in chunks]
+        vectors, sentences = _embed(self.embedder, texts, [c for _, chunks in work for c in chunks], progress)
+        out, lo = {}, 0
+        for a, chunks in work:
+            hi = lo + len(chunks)
+            out[a.id] = Prepared(
+                vectors[lo:hi],
+                [tokens(t) for t in texts[lo:hi]],
+                sentences[lo:hi] if sentences is not None else None,
+            )
+            lo = hi
+        return out
 
 
 @dataclass
@@ -90,13 +155,15 @@ class BuildPlan:
         *,
         rebuild: bool = False,
         checkpoint_chunks: int | None = CHECKPOINT_CHUNKS,
+        backend: BuildBackend | None = None,
     ) -> BuildPlan:
+        backend = backend or LocalBackend(embedder)
         prev, reason = (None, "--rebuild asked") if rebuild else _previous(store_dir, embedder, chunking)
         known = prev.manifest["articles"] if prev else {}
         fresh_ids = [a.id for a in articles if a.id not in known or known[a.id]["hash"] != a.content_hash]
-        chunker = Chunker(chunking) if fresh_ids else None
         by_id = {a.id: a for a in articles}
-        fresh = {aid: chunker.split(by_id[aid]) for aid in fresh_ids}
+        fresh = backend.split([by_id[i] for i in fresh_ids], chunking)
+        checkpoint_chunks = checkpoint_chunks if backend.checkpoints else None
         return cls(
             store_dir, articles, embedder, chunking, dense, prev, reason, fresh,
             added=[i for i in fresh_ids if i not in known],
@@ -178,6 +245,7 @@ def build_store(
     progress: Progress | None = None,
     dense: DenseSettings | None = None,
     checkpoint_chunks: int | None = CHECKPOINT_CHUNKS,
+    backend: BuildBackend | None = None,
 ) -> BuildReport:
     """Bring the store in line with `articles`, embedding only new or changed ones.
 
@@ -185,9 +253,15 @@ def build_store(
     With more than `checkpoint_chunks` chunks to embed, a complete (partial) generation is written
     after each such slice of new articles: an interrupted long build resumes where it stopped
     (the next run reuses what was written), and the store stays usable meanwhile.
+
+    `backend` runs the heavy steps (chunk, embed, tokenise): `LocalBackend(embedder)` by default, or
+    a `RayBackend` on a cluster (no checkpoints: it resumes from its finished shards), whose model
+    identity then stands in for `embedder` (only its model, backend, variant, dim and
+    makes_sentence_vectors are read).
     """
     started = time.perf_counter()
     dense = dense or DenseSettings(Settings().dense_index)
+    backend = backend or LocalBackend(embedder)
     with build_lock(store_dir):
         sweep(store_dir)
         plan = BuildPlan.make(
@@ -198,13 +272,14 @@ def build_store(
             dense,
             rebuild=rebuild,
             checkpoint_chunks=checkpoint_chunks,
+            backend=backend,
         )
         report = plan.report()
         if not plan.up_to_date:
             tick = progress(plan.chunks_to_embed, len(articles)) if progress else None
             prev = plan.prev
             for step in plan.steps:
-                prev = _write_step(plan, step, prev, tick, started)
+                prev = _write_step(plan, step, prev, backend, tick, started)
                 report.embedded_chunks = sum(len(plan.fresh[a.id]) for a in step if a.id in plan.fresh)
             report.chunks = len(prev.chunks)
     report.seconds = time.perf_counter() - started
@@ -215,6 +290,7 @@ def _write_step(
     plan: BuildPlan,
     articles: list[Article],
     prev: Store | None,
+    backend: BuildBackend,
     tick: Callable[[int], None] | None,
     started: float,
 ) -> Store:
@@ -226,9 +302,8 @@ def _write_step(
     n_prev = len(prev.chunks) if prev is not None else 0
     chunks: list[Chunk] = []
     order: list[np.ndarray] = []
-    to_embed: list[str] = []
-    fresh_chunks: list[Chunk] = []
-    embedded_articles = 0
+    work: list[tuple[Article, list[Chunk]]] = []
+    n_fresh = 0
     for article in articles:
         old = known.get(article.id)
         if prev is not None and old is not None and old["hash"] == article.content_hash:
@@ -237,14 +312,25 @@ def _write_step(
             order.append(np.arange(rows.start, rows.stop))
         else:
             fresh = plan.fresh[article.id]
-            embedded_articles += 1
+            work.append((article, fresh))
             chunks.extend(fresh)
-            order.append(np.arange(n_prev + len(to_embed), n_prev + len(to_embed) + len(fresh)))
-            to_embed.extend(index_text(article, c, plan.chunking) for c in fresh)
-            fresh_chunks.extend(fresh)
+            order.append(np.arange(n_prev + n_fresh, n_prev + n_fresh + len(fresh)))
+            n_fresh += len(fresh)
+    embedded_articles = len(work)
     order_arr = np.concatenate(order) if order else np.zeros(0, np.int64)
     embedder = plan.embedder
-    embedded, fresh_sentences = _embed(embedder, to_embed, fresh_chunks, tick)
+    by_article = backend.prepare(work, plan.chunking, tick) if work else {}
+    prepared = [by_article[a.id] for a, _ in work]  # in the order of the fresh rows
+    embedded = (
+        np.concatenate([p.vectors for p in prepared]) if prepared else np.zeros((0, embedder.dim), np.float32)
+    )
+    new_tokens = [t for p in prepared for t in p.tokens]
+    # None when the embedder makes no sentence vectors
+    fresh_sentences = (
+        [s for p in prepared for s in p.sentences]
+        if embedder.makes_sentence_vectors and all(p.sentences is not None for p in prepared)
+        else None
+    )
     vectors = np.empty((len(order_arr), embedder.dim), np.float16)
     old_rows = order_arr < n_prev
     if prev is not None and old_rows.any():
@@ -257,7 +343,7 @@ def _write_step(
             for r in order_arr
         ]
         sentences = SentenceVectors.join(parts, embedder.dim)
-    lexical, restorer = _keywords(plan, articles, chunks, prev, order_arr, [tokens(t) for t in to_embed])
+    lexical, restorer = _keywords(plan, articles, chunks, prev, order_arr, new_tokens)
     # The previous rows, unchanged and in order, then only new ones: an HNSW graph can be extended.
     appended = (
         n_prev > 0 and len(order_arr) >= n_prev and np.array_equal(order_arr[:n_prev], np.arange(n_prev))
@@ -323,7 +409,14 @@ def _keywords(
         restorer = prev.restorer.updated([tokens(t) for t in prev.index_texts(gone)], new_tokens)
         return lexical, restorer
     by_id = {a.id: a for a in articles}
-    tokenised = [tokens(index_text(by_id[c.article_id], c, plan.chunking)) for c in chunks]
+    n_prev = len(prev.chunks) if prev is not None else 0
+    # the fresh chunks' tokens come from the backend; reused ones (of an older store kind) are made here
+    tokenised = [
+        new_tokens[row - n_prev]
+        if row >= n_prev
+        else tokens(index_text(by_id[c.article_id], c, plan.chunking))
+        for c, row in zip(chunks, order.tolist(), strict=True)
+    ]
     return LexicalIndex.from_tokens(tokenised), DiacriticRestorer.from_tokens(tokenised)
 
 

@@ -43,6 +43,7 @@ def browser():
 def page(browser, ui_server):
     """A fresh visitor on the page; fails the test on a script error or a request off this machine."""
     context = browser.new_context(viewport={"width": 1360, "height": 960}, locale="vi-VN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ui_server.rstrip("/"))
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))

@@ -1,0 +1,113 @@
+"""Follow-ups completed from the conversation: ellipsis, pronouns, a missing subject; a question that
+stands alone is left alone; the history is whatever the caller passes, in either form."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.query.conversation import Completer, Turn, parse_history
+
+
+def chat(pipeline, *questions):
+    """Ask in turn, each with the answers before it as history (as the page and the API do)."""
+    history, answers = [], []
+    for q in questions:
+        answer = pipeline.ask(q, history=history)
+        answers.append(answer)
+        history.append({"question": q, "answer": answer.to_dict()})
+    return answers
+
+
+def test_ellipsis_puts_the_new_place_in_the_old_question(pipeline):
+    first, follow, folded = chat(
+        pipeline,
+        "Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?",
+        "Còn Bắc Giang thì sao?",
+        "con ha giang",
+    )
+    assert follow.standalone == "Năm 2020 Bắc Giang có bao nhiêu mô hình Dân vận khéo?"
+    assert "4,2 nghìn" in follow.text and "2.374" not in follow.text
+    assert folded.standalone == "Năm 2020 Hà Giang có bao nhiêu mô hình Dân vận khéo?"  # spelt out
+    assert "1.115" in folded.text
+    assert first.standalone == first.question  # the first question stands alone
+
+
+def test_a_pronoun_stands_for_whom_the_last_answer_named(pipeline):
+    _, follow = chat(
+        pipeline, "Chủ tịch Ủy ban MTTQ tỉnh An Giang là ai?", "Ông ấy thăm và động viên lực lượng nào?"
+    )
+    assert follow.standalone == "Ông Nguyễn Tiếc Hùng thăm và động viên lực lượng nào?"
+    assert "lực lượng kiểm soát phòng" in follow.text
+
+
+def test_the_place_a_question_asked_for_comes_from_its_answer(pipeline):
+    _, follow = chat(
+        pipeline,
+        "Tỉnh nào có 2.374 mô hình Dân vận khéo năm 2020?",
+        "Tỉnh đó vận động được bao nhiêu tiền cho an sinh xã hội?",
+    )
+    assert follow.standalone.startswith("Tỉnh An Giang vận động")
+    assert "100 tỷ đồng" in follow.text
+
+
+def test_a_missing_subject_is_the_topic_of_the_conversation(pipeline):
+    _, follow = chat(pipeline, "An Khê tiếp nhận bao nhiêu đơn?", "Đang xét bao nhiêu đơn?")
+    assert follow.standalone == "Đang xét bao nhiêu đơn ở An Khê?"
+    assert "28 đơn" in follow.text
+
+
+@pytest.mark.parametrize(
+    "before, question",
+    [
+        ("An Khê tiếp nhận bao nhiêu đơn?", "Giá vàng hôm nay là bao nhiêu?"),
+        ("Nghị quyết 33 của Hà Giang được ban hành ngày nào?", "Ai là Trưởng Ban Dân vận Tỉnh ủy Bắc Giang?"),
+        ("An Khê tiếp nhận bao nhiêu đơn?", "Con sông nào chạy qua thị xã?"),  # "Con", not "Còn"
+    ],
+)
+def test_a_question_of_its_own_is_not_changed(pipeline, before, question):
+    _, after = chat(pipeline, before, question)
+    alone = pipeline.ask(question)
+    assert after.standalone == question
+    assert (after.text, after.abstained) == (alone.text, alone.abstained)
+
+
+def test_a_follow_up_the_articles_cannot_answer_abstains(pipeline):
+    _, follow = chat(pipeline, "Chủ tịch Ủy ban MTTQ tỉnh An Giang là ai?", "Ông ấy bao nhiêu tuổi?")
+    assert follow.standalone == "Ông Nguyễn Tiếc Hùng bao nhiêu tuổi?"
+    assert follow.abstained
+
+
+def test_history_of_plain_questions_and_of_answer_objects():
+    turns = parse_history(
+        [
+            "An Khê tiếp nhận bao nhiêu đơn?",
+            {"question": "Ai?", "standalone": "Ai là Bí thư Thị ủy An Khê?", "answer": "Bí thư ... [1]"},
+            {
+                "question": "x",
+                "answer": {"answer": "y", "abstained": True, "citations": [{"context": "An Khê"}]},
+            },
+            42,
+            {"no": "question"},
+            "  ",
+        ]
+    )
+    assert [t.searched for t in turns] == [
+        "An Khê tiếp nhận bao nhiêu đơn?",
+        "Ai là Bí thư Thị ủy An Khê?",
+        "x",
+    ]
+    assert turns[1].answer == "Bí thư ..."  # markers dropped
+    assert turns[2].abstained and turns[2].answer == "" and turns[2].contexts == ["An Khê"]
+
+
+def test_completion_without_an_index():
+    c = Completer()
+    prev = [Turn("Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?")]
+    assert (
+        c.complete("Thế còn năm 2019?", prev).standalone
+        == "Năm 2019 An Giang có bao nhiêu mô hình Dân vận khéo?"
+    )
+    assert c.complete("Ở đâu?", [Turn("Ông Quới bị con vật gì tấn công?")]).standalone == (
+        "Ông Quới bị con vật tấn công ở đâu?"
+    )
+    assert c.complete("Họ của cầu thủ là gì?", prev).how == "unchanged"  # a surname, not "they"

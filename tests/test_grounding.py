@@ -1,0 +1,72 @@
+"""An answer keeps to the place the question names: "tỉnh ta" of a Hà Giang article does not answer a
+question about Bắc Giang; each quote that leaves its place implicit says whose it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.query.grounding import about, named
+
+HA_GIANG = "seeds/003_14835b168dfc66a9.txt"
+BAC_GIANG = "seeds/004_d49cf3208f0479d4.txt"
+AN_GIANG = "seeds/002_3668a75ce5a9aaf6.txt"
+
+
+def test_articles_are_about_the_place_of_their_title_or_body(pipeline):
+    places = {a.path: about(a).main for a in pipeline.store.articles.values()}
+    assert places[BAC_GIANG].name == "Bắc Giang"
+    assert places[HA_GIANG].name == "Hà Giang"  # its title names no place; its body and districts do
+    assert places["seeds/001_d75d204a71cd5d84.txt"].name == "An Khê"
+
+
+def test_what_a_question_names():
+    assert [p.name for p in named("bac giang co bao nhieu mo hinh dan van kheo").places] == ["Bắc Giang"]
+    assert named("Kiến trúc sư người Đức nào?").places == ()  # a people, not a place asked about
+    assert [m.text for m in named("Ông Ngô Văn Thuận được trao gì?").persons] == ["Ngô Văn Thuận"]
+
+
+@pytest.mark.parametrize(
+    "question, source, figure",
+    [
+        ("Bắc Giang đã xây dựng bao nhiêu mô hình Dân vận khéo?", BAC_GIANG, "4,2 nghìn"),
+        ("an giang co bao nhieu mo hinh dan van kheo", AN_GIANG, "2.374"),
+    ],
+)
+def test_a_sentence_about_another_province_does_not_answer(pipeline, question, source, figure):
+    answer = pipeline.ask(question)
+    assert figure in answer.text
+    assert {c.source for c in answer.citations} == {source}
+    assert "1.115" not in answer.text  # Hà Giang's "tỉnh ta đã xây dựng ... 1.115 mô hình"
+
+
+def test_a_province_no_article_is_about_gets_no_answer(pipeline):
+    answer = pipeline.ask("Đà Nẵng có bao nhiêu mô hình Dân vận khéo?")
+    assert answer.abstained and not answer.citations
+
+
+def test_an_implicit_subject_is_shown_with_its_place(pipeline):
+    answer = pipeline.ask("Hà Giang có bao nhiêu mô hình Dân vận khéo?")
+    c = answer.citations[0]
+    assert "tỉnh ta" in c.quote and "1.115" in c.quote
+    assert c.context == "Hà Giang" and answer.to_dict()["citations"][0]["context"] == "Hà Giang"
+    # a quote that names its place needs none
+    named_itself = pipeline.ask(
+        "Ban Dân vận Tỉnh ủy An Giang ký kết kế hoạch phối hợp với Ban Dân vận Thành ủy nào?"
+    )
+    assert named_itself.citations[0].context is None
+
+
+def test_a_second_sentence_comes_from_the_same_article(pipeline):
+    answer = pipeline.ask("Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?")
+    assert len({c.article_id for c in answer.citations}) == 1
+
+
+def test_a_pdf_article_read_back_from_the_store_is_grounded_too():
+    from rag import Article
+
+    pdf = Article(
+        id="bc", path="seeds/bc.pdf", title="Báo cáo của tỉnh Bắc Giang",
+        text="Tỉnh Bắc Giang có 1.135 mô hình. Trang hai.", pages=[0, 30],
+    )  # fmt: skip
+    assert pdf.pages == (0, 30) and hash(pdf)  # pages come back from JSON as a list
+    assert about(pdf).main.name == "Bắc Giang" and pdf.page_at(31) == 2
