@@ -223,6 +223,13 @@ class Candidate:
     score: float  # the learned scorer: the probability that it holds the answer
     whole: float  # share of the question's words it holds whole
     context: str | None = None  # what the sentence leaves implicit, set by a step (query/grounding.py)
+    # the learned scorer: its probability were its passage ranked first (no gap, no rank), which a
+    # question over several articles compares across them (query/spanning.py); else `score`
+    alone: float | None = None
+
+    @property
+    def own(self) -> float:
+        return self.score if self.alone is None else self.alone
 
 
 # A step run on the scored sentences before any is chosen: it may drop some or set their context.
@@ -393,7 +400,7 @@ class Answerer:
         place = {scoring.of(h): n for n, h in enumerate(top)}
         first = float(scoring.passage[scoring.of(top[0])]) if top else 0.0
         words_col = sc.SENTENCE.index("words")
-        rows, seen, out = [], set(), []
+        rows, alone, seen, out = [], [], set(), []
         for n in sorted(range(len(scoring.keys)), key=lambda i: place.get(scoring.keys[i][0], 99)):
             j, start, end = scoring.keys[n]
             if j not in place:
@@ -405,12 +412,15 @@ class Answerer:
             seen.add(key)
             gap = float(scoring.passage[j]) - first
             rows.append(sc.compose_row(float(scoring.sentence[n]), gap, place[j], asked.kinds))
+            alone.append(sc.compose_row(float(scoring.sentence[n]), 0.0, 0, asked.kinds))
             out.append(Candidate(hit, start, end, 0.0, float(scoring.rows[n, words_col])))
         if not out:
             return []
-        probabilities = sc.sigmoid(self.weights.compose.apply(np.asarray(rows), sc.COMPOSE))
-        for c, p in zip(out, probabilities, strict=True):
-            c.score = float(p)
+        compose = self.weights.compose
+        probabilities = sc.sigmoid(compose.apply(np.asarray(rows), sc.COMPOSE))
+        on_their_own = sc.sigmoid(compose.apply(np.asarray(alone), sc.COMPOSE))
+        for c, p, q in zip(out, probabilities, on_their_own, strict=True):
+            c.score, c.alone = float(p), float(q)
         out.sort(key=lambda c: -c.score)
         return out
 
