@@ -116,6 +116,7 @@ class AnswerSettings:
     number_gate: bool = True  # abstain on "bao nhiêu" when the best passage has no new number
     office_gate: bool = True  # abstain on "Ai là Chủ tịch …?" when the quoted sentence names no one new
     short_answer: bool = True
+    one_story: bool = True  # a second sentence must come from the first one's story (same_story)
     # the hand scorer (scorer="hand"), chosen on the tuning half of XQuAD-vi
     second_ratio: float = 0.6  # a second sentence must score this share of the first
     type_weight: float = 0.4
@@ -479,7 +480,7 @@ class Answerer:
             further = [c for c in ranked[1 : s.max_sentences] if c.score >= second]
         # and it comes from the same story: a question about one thing is answered from one article
         # (a question over several is query/spanning.py's)
-        chosen = [ranked[0], *[c for c in further if same_story(c.hit, ranked[0].hit)]]
+        chosen = [ranked[0], *[c for c in further if not s.one_story or same_story(c.hit, ranked[0].hit)]]
         best = chosen[0]
         if len({c.hit.article.id for c in chosen}) == 1:  # one article: read in its own order
             chosen.sort(key=lambda c: c.hit.chunk.start + c.start)
