@@ -95,8 +95,9 @@ def ask(conn: http.client.HTTPConnection, question: str) -> tuple[dict, str | No
     conn.request(
         "POST",
         "/gradio_api/call/ask",
-        # every input, the filters empty: since /ask took source, since and until, Gradio refuses fewer
-        json.dumps({"data": [question, 5, "", "", ""]}),
+        # every input (question, top_k, history, source, since, until), no history and no filters:
+        # Gradio refuses a call with fewer values than /ask takes
+        json.dumps({"data": [question, 5, None, "", "", ""]}),
         {"Content-Type": "application/json"},
     )
     resp = conn.getresponse()
