@@ -1,15 +1,20 @@
-"""The quality steps of docs/quality.md, measured one change at a time in one run.
+"""The quality steps of docs/quality.md, measured one change at a time in one run, on both question sets.
 
-usage: python eval/ablation.py [../shared/data/xquad-vi/xquad.vi.json] [--split all|tune|report]
+usage: python eval/ablation.py [--xquad FILE] [--vinewsqa FILE] [--no-timing] [--collected FILE]
 
 Each row adds one change to the row above it, from the plain baseline (reciprocal-rank fusion of
-dense search and BM25 on syllables, answer = the one sentence sharing most question syllables) to
-the shipped settings. Every row runs the questions through the same Pipeline as `rag ask`.
+dense search and BM25 on syllables, answer = the one sentence sharing most question syllables) through
+the earlier pipeline (weights set by hand on XQuAD-vi) to the shipped learned scorer. Every row runs
+both sets' questions through the same Pipeline as `rag ask` and reports their tuning and reporting
+parts (split by article, `rag.split_of`); the learned rows fit their scorer on the tuning parts only
+(eval/train_scorer.py), with the features the row names. The last row as typed is asserted to be the
+shipped settings, its scorer the shipped weights.
 """
 
 from __future__ import annotations
 
 import argparse
+import pickle
 import statistics
 import sys
 from dataclasses import dataclass, field, replace
@@ -17,8 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
 
 import numpy as np  # noqa: E402
+import train_scorer  # noqa: E402
 
 from rag import (  # noqa: E402
     LEXICAL_SETTINGS,
@@ -27,7 +34,6 @@ from rag import (  # noqa: E402
     Pipeline,
     RetrievalSettings,
     Settings,
-    Store,
     fold,
     load_embedder,
     read_squad,
@@ -37,12 +43,23 @@ from rag import (  # noqa: E402
     summarise,
     tokens,
 )
+from rag.query import scorer as sc  # noqa: E402
 
-BASE_ANSWER = AnswerSettings(
-    max_sentences=1, type_weight=0.0, rank_penalty=0.0, word_weight=0.0, title_share=0.0,
-    rerank_weight=0.0, min_support=0.0, number_gate=False,
-)  # fmt: skip
+HAND = AnswerSettings(scorer="hand")
+BASE_ANSWER = replace(
+    HAND,
+    max_sentences=1,
+    type_weight=0.0,
+    rank_penalty=0.0,
+    word_weight=0.0,
+    title_share=0.0,
+    rerank_weight=0.0,
+    min_support=0.0,
+    number_gate=False,
+)
 OLD_UNACCENTED = {"accented": {"dense": 0.5, "bm25": 0.5}, "unaccented": {"bm25_folded": 1.0, "dense": 0.25}}
+SETS = ("xquad", "vinewsqa")
+COLUMNS = ("recall@1", "recall@5", "answer_hit", "token_recall", "answer_chars", "abstention_rate")
 
 
 @dataclass
@@ -52,6 +69,7 @@ class Step:
     answer: AnswerSettings
     lexical: dict = field(default_factory=dict)  # LexicalIndex.from_tokens parameters
     strip: bool = False
+    drop: frozenset[str] | None = None  # a learned row: the features its scorer does without
 
 
 def steps() -> list[Step]:
@@ -77,21 +95,54 @@ def steps() -> list[Step]:
     out.append(Step("+ passages reranked by their best sentence", r, a, lex))
     a = replace(a, max_sentences=2)
     out.append(Step("+ second sentence when it scores >= 0.6 of the first", r, a, lex))
-    a = replace(a, min_support=AnswerSettings().min_support, number_gate=True)
-    out.append(Step("+ abstention below 0.35 word support, or no number for bao nhiêu = shipped", r, a, lex))
+    a = replace(a, min_support=HAND.min_support, number_gate=True)
+    assert a == HAND
+    out.append(
+        Step(
+            "+ abstention below 0.35 word support, or no number for bao nhiêu = the hand-set pipeline",
+            r,
+            a,
+            lex,
+        )
+    )
+    earlier = (r, a, lex)
+    rule = AnswerSettings(abstention="support", office_gate=False)
+    out.append(
+        Step(
+            "learned scorer instead of the hand weights: coverage, words, title, what the question "
+            "asks for and what the sentence adds (trained on the tuning parts)",
+            r,
+            rule,
+            lex,
+            drop=sc.DENSE_FEATURES | set(sc.NEIGHBOURS),
+        )
+    )
+    out.append(
+        Step(
+            "+ the neighbouring sentences (the question restated just before)",
+            r,
+            rule,
+            lex,
+            drop=sc.DENSE_FEATURES,
+        )
+    )
+    out.append(Step("+ sentence vectors from the passages' token embeddings", r, rule, lex, drop=frozenset()))
+    a = AnswerSettings()
+    out.append(
+        Step(
+            "+ learned abstention, and 'Ai là Chủ tịch …?' wants a name = shipped",
+            r,
+            a,
+            lex,
+            drop=frozenset(),
+        )
+    )
     final_r, final_a = RetrievalSettings(), AnswerSettings()
     shipped_lexical = {"k1": LEXICAL_SETTINGS["k1"], "pairs": LEXICAL_SETTINGS["terms"] == "syllables+pairs"}
     assert (r, a, lex) == (final_r, final_a, shipped_lexical), "the last step must be the shipped settings"
-    out.append(
-        Step(
-            "no diacritics, folded BM25 + dense, no restoration",
-            replace(final_r, restore_diacritics=False, weights=OLD_UNACCENTED),
-            final_a,
-            lex,
-            strip=True,
-        )
-    )
-    out.append(Step("no diacritics, restored from the corpus = shipped", final_r, final_a, lex, strip=True))
+    hand_r, hand_a, _ = earlier
+    out.append(Step("no diacritics, hand-set pipeline", hand_r, hand_a, lex, strip=True))
+    out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, drop=frozenset()))
     return out
 
 
@@ -109,14 +160,14 @@ class QueryCache:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def timing(store_dir: Path, embedder, tokenised, items, settings: Settings) -> tuple[float, float]:
+def timing(store, embedder, tokenised, items, settings: Settings) -> tuple[float, float]:
     """Median seconds per question of the baseline and of the shipped settings, uncached, interleaved
     question by question so that both see the same machine."""
     first = steps()[0]
-    base_store = replace(Store.load(store_dir), lexical=LexicalIndex.from_tokens(tokenised, **first.lexical))
-    s = settings.with_(store_dir=store_dir)
+    base_store = replace(store, lexical=LexicalIndex.from_tokens(tokenised, **first.lexical))
+    s = settings.with_(store_dir=store.folder.parent)
     base = Pipeline(s, base_store, embedder, first.retrieval, first.answer, follow=False)
-    shipped = Pipeline(s, Store.load(store_dir), embedder)
+    shipped = Pipeline(s, store, embedder, follow=False)
     times: tuple[list[float], list[float]] = ([], [])
     for it in items:
         for pipeline, sink in ((base, times[0]), (shipped, times[1])):
@@ -124,45 +175,89 @@ def timing(store_dir: Path, embedder, tokenised, items, settings: Settings) -> t
     return statistics.median(times[0]), statistics.median(times[1])
 
 
+def _cells(s: dict) -> list[str]:
+    return ["-" if s[c] is None else str(s[c]) for c in COLUMNS]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("file", nargs="?", type=Path, default=ROOT.parent / "shared/data/xquad-vi/xquad.vi.json")
-    ap.add_argument("--split", choices=["all", "tune", "report"], default="all")
+    shared = ROOT.parent / "shared" / "data"
+    ap.add_argument("--xquad", type=Path, default=shared / "xquad-vi" / "xquad.vi.json")
+    ap.add_argument("--vinewsqa", type=Path, default=shared / "vinewsqa-dev" / "dev_ViNewsQA.json")
     ap.add_argument("--no-timing", action="store_true", help="skip the uncached before/after timing")
+    ap.add_argument("--collected", type=Path, help="train_scorer's collected questions, kept in this file")
     args = ap.parse_args()
+    files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
     settings = Settings()
-    articles, items = read_squad(args.file)
-    if args.split != "all":
-        items = [it for it in items if split_of(it.group) == args.split]
     embedder = load_embedder(settings)
-    store, _ = squad_store(args.file, articles, settings, embedder)
-    store_dir = store.folder.parent
-    tokenised = [tokens(t) for t in store.index_texts()]
-    print(f"{args.file.name}, {len(items)} questions ({args.split}), {embedder.model} ({embedder.backend})\n")
-    print("| step | R@1 | R@5 | MRR@10 | answer hit | abstained |")
-    print("|---|---|---|---|---|---|")
     cached = QueryCache(embedder)
+    loaded = {}
+    for name, path in files.items():
+        articles, items = read_squad(path)
+        store, _ = squad_store(path, articles, settings, embedder)
+        loaded[name] = (store, items, [tokens(t) for t in store.index_texts()])
+    if args.collected and args.collected.is_file():
+        questions, negatives = train_scorer.load_collected(args.collected)
+    else:
+        questions, negatives = train_scorer.collect_all(files, log=lambda m: print(m, file=sys.stderr))
+        if args.collected:
+            args.collected.write_bytes(pickle.dumps((questions, negatives)))
+    trained: dict[frozenset, sc.Weights] = {}
+    rows: dict[str, list[str]] = {"tune": [], "report": []}
+    shorts = []
     for step in steps():
-        # the same generation, searched with this step's keyword index (the store itself is read-only)
-        step_store = replace(store, lexical=LexicalIndex.from_tokens(tokenised, **step.lexical))
-        s = settings.with_(store_dir=store_dir)
-        pipeline = Pipeline(s, step_store, cached, step.retrieval, step.answer, follow=False)
-        outcomes = []
-        for it in items:
-            asked = fold(it.question) if step.strip else it.question
-            outcomes.append(score_one(it, asked, pipeline.ask(asked, top_k=10), "id"))
-        s = summarise(outcomes)
+        answer = step.answer
+        if step.drop is not None:
+            if step.drop not in trained:
+                trained[step.drop] = train_scorer.train(questions, negatives, step.drop)[0]
+            answer = replace(answer, weights=trained[step.drop])
+        cells = {"tune": [], "report": []}
+        for name in SETS:
+            store, items, tokenised = loaded[name]
+            step_store = replace(store, lexical=LexicalIndex.from_tokens(tokenised, **step.lexical))
+            s = settings.with_(store_dir=store.folder.parent)
+            pipeline = Pipeline(s, step_store, cached, step.retrieval, answer, follow=False)
+            outcomes = {"tune": [], "report": []}
+            for it in items:
+                asked = fold(it.question) if step.strip else it.question
+                outcomes[split_of(it.group)].append(score_one(it, asked, pipeline.ask(asked, top_k=10), "id"))
+            for part in cells:
+                summary = summarise(outcomes[part])
+                cells[part] += _cells(summary)
+                if step.drop == frozenset() and step.answer == AnswerSettings():
+                    shorts.append((name, part, "no diacritics" if step.strip else "as typed", summary))
+        for part in cells:
+            rows[part].append(f"| {step.label} | " + " | ".join(cells[part]) + " |")
+        print(f"done: {step.label}", file=sys.stderr, flush=True)
+    assert trained[frozenset()].to_dict() == sc.shipped("vectors").to_dict(), (
+        "the shipped weights (rag/query/data/scorer.json) are not what eval/train_scorer.py fits: run it"
+    )
+    head = " | ".join(
+        f"{s} {c}"
+        for s in ("XQuAD-vi", "ViNewsQA")
+        for c in ("R@1", "R@5", "hit", "tokens", "chars", "abstained")
+    )
+    for part in ("report", "tune"):
+        n = {name: sum(split_of(it.group) == part for it in loaded[name][1]) for name in SETS}
+        label = {"report": "reporting", "tune": "tuning"}[part]
         print(
-            f"| {step.label} | {s['recall@1']} | {s['recall@5']} | {s['mrr@10']} | {s['answer_hit']} "
-            f"| {s['abstention_rate']} |",
-            flush=True,
+            f"\n{label} parts: XQuAD-vi {n['xquad']} questions, ViNewsQA {n['vinewsqa']}; "
+            f"{embedder.model} ({embedder.backend})\n"
         )
+        print(f"| step | {head} |")
+        print("|---" * 13 + "|")
+        print("\n".join(rows[part]))
+    print("\nshort answers (shipped): | set | part | asked | given | EM | F1 |")
+    for name, part, typed, s in shorts:
+        print(f"| {name} | {part} | {typed} | {s['short_answers']} | {s['short_em']} | {s['short_f1']} |")
     if not args.no_timing:
-        base, shipped = timing(store_dir, embedder, tokenised, items, settings)
-        print(
-            f"\nmedian seconds per question, uncached, interleaved: baseline {base:.4f}, "
-            f"shipped {shipped:.4f} ({shipped / base:.2f}x)"
-        )
+        for name in SETS:
+            store, items, tokenised = loaded[name]
+            base, shipped = timing(store, embedder, tokenised, items[:600], settings)
+            print(
+                f"\n{name}: median seconds per question, uncached, interleaved: baseline {base:.4f}, "
+                f"shipped {shipped:.4f} ({shipped / base:.2f}x)"
+            )
     return 0
 
 

@@ -62,6 +62,9 @@ _API = {
     "score_one": "rag.eval.metrics",
     "summarise": "rag.eval.metrics",
     "contains_answer": "rag.eval.metrics",
+    "token_recall": "rag.eval.metrics",
+    "squad_em": "rag.eval.metrics",
+    "squad_f1": "rag.eval.metrics",
     "percentile": "rag.eval.metrics",
     "recall_at_k": "rag.eval.metrics",
 }

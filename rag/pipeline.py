@@ -170,7 +170,8 @@ class Pipeline:
         self._seen: tuple | None = None  # CURRENT's identity when it was last read
 
     def _engine_for(self, store: Store) -> Engine:
-        answerer = Answerer(store.lexical, self._answering, steps=(Grounder(),))
+        sentences = store.sentence_vectors if store.sentences is not None else None
+        answerer = Answerer(store.lexical, self._answering, sentences, steps=(Grounder(),))
         return Engine(
             store,
             Retriever(store, self.embedder, self._retrieval),
@@ -297,12 +298,14 @@ class Pipeline:
             filters = None
         wide = spans(completion.standalone)
         depth = max(engine.answerer.passages_wanted(k), engine.spanner.settings.depth if wide else 0)
-        hits = engine.retriever.search(query, depth, filters)
+        # encoded once: the dense search and the sentence scorer both read it
+        vector = engine.retriever.encode(query)
+        hits = engine.retriever.search(query, depth, filters, vector)
         if filters is not None and not hits and not engine.retriever.facets.articles(filters).any():
             notice = f"Không có bài viết nào khớp bộ lọc ({filters.describe()})."
         # an article's title added to a follow-up finds the article; the sentences answer the question
         quoting = read_query(completion.core, engine.retriever.restorer) if completion.core else query
-        asked = engine.answerer.read(quoting)
+        asked = engine.answerer.read(quoting, vector)
         hits = engine.answerer.rerank(asked, hits)
         reply = (engine.spanner if wide else engine.answerer).compose(asked, hits)
         return Answer(
@@ -317,6 +320,7 @@ class Pipeline:
             standalone=completion.standalone,
             spans=reply.spans,
             filters=filters.to_dict() if filters is not None else None,
+            short_answer=reply.short,
             seconds=time.perf_counter() - started,
         )
 

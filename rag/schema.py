@@ -130,6 +130,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The exact phrase that answers the question ("2.054 đơn"), inside citation n's quote:
+    `quote[start:end] == text`."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the answer extractor gives: the answer text and its citations, from the hits it reranked."""
 
@@ -137,6 +151,7 @@ class Reply:
     abstained: bool
     citations: list[Citation]
     hits: list[Hit]  # reranked, best first
+    short: ShortAnswer | None = None
     spans: bool = False  # one quote from each of several articles (query/spanning.py)
 
 
@@ -156,6 +171,7 @@ class Answer:
     standalone: str = ""  # the question completed from the conversation (the typed one when it stands alone)
     spans: bool = False  # one quote from each of several articles, grouped by article
     filters: dict | None = None  # the source and dates the search was limited to (Filters.to_dict)
+    short_answer: ShortAnswer | None = None  # marked inside its citation's quote; None when unsure
 
     def to_dict(self) -> dict:
         """The stable JSON shape of `rag ask --json` and of the page's API."""
@@ -173,5 +189,6 @@ class Answer:
             "standalone": self.standalone or self.question,
             "spans": self.spans,
             "filters": self.filters,
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "seconds": round(self.seconds, 4),
         }

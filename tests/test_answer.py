@@ -1,6 +1,9 @@
 """Sentence choice and abstention, on hand-made hits so that each rule is seen alone."""
 
+from dataclasses import replace
+
 from rag.lexical.bm25 import LexicalIndex
+from rag.query import scorer as sc
 from rag.query.analyse import read_query
 from rag.query.extract import ABSTAIN_MESSAGE, Answerer, AnswerSettings, question_type
 from rag.schema import Article, Chunk, Hit
@@ -63,8 +66,14 @@ def test_a_name_question_prefers_the_sentence_with_a_new_name():
 
 def test_a_second_sentence_only_when_it_scores_close_to_the_first():
     q = read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?")
-    assert len(answerer(max_sentences=2, second_ratio=0.0).answer(q, hits_for(ARTICLE)).citations) == 2
-    assert len(answerer(max_sentences=2, second_ratio=1.01).answer(q, hits_for(ARTICLE)).citations) == 1
+    hand = {"scorer": "hand", "max_sentences": 2}
+    assert len(answerer(**hand, second_ratio=0.0).answer(q, hits_for(ARTICLE)).citations) == 2
+    assert len(answerer(**hand, second_ratio=1.01).answer(q, hits_for(ARTICLE)).citations) == 1
+    # the learned scorer: a further sentence when its probability reaches `second` times the first's
+    lexical = sc.shipped("lexical")
+    for second, quoted in ((0.0, 2), (1.01, 1)):
+        w = replace(lexical, second=second)
+        assert len(answerer(max_sentences=2, weights=w).answer(q, hits_for(ARTICLE)).citations) == quoted
 
 
 def test_abstains_when_the_question_words_are_not_in_the_passage():
@@ -118,3 +127,19 @@ def test_a_missing_word_list_is_an_error_not_an_empty_lexicon(tmp_path, monkeypa
             words_module.lexicon()
     finally:
         words_module.lexicon.cache_clear()
+
+
+def test_a_short_answer_is_the_asked_number_with_its_unit_inside_the_quote():
+    answer = answerer().answer(read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?"), hits_for(ARTICLE, OTHER))
+    short = answer.short
+    assert short is not None and short.text == "2.054 đơn" and short.n == 1
+    quote = answer.citations[0].quote
+    assert quote[short.start : short.end] == short.text  # offsets into citation n's quote
+
+
+def test_no_short_answer_when_the_question_asks_for_no_phrase_or_the_answer_abstains():
+    a = answerer()
+    why = a.answer(read_query("Vì sao công tác tiếp dân được thị xã quan tâm?"), hits_for(ARTICLE))
+    assert not why.abstained and why.short is None  # "vì sao" wants a sentence, not a phrase
+    none = a.answer(read_query("Giá vàng hôm nay là bao nhiêu?"), hits_for(ARTICLE, OTHER))
+    assert none.abstained and none.short is None

@@ -70,6 +70,11 @@ def test_ask_json_answers_a_batch_from_stdin_with_one_model(cli_store):
         assert c["source"] == SEED["an_khe"] and "2.054 đơn" in c["quote"]
         assert c["passage"][c["start"] : c["end"]] == c["quote"]
         assert f"{c['quote']} [1]" in row["answer"]
+        short = row["short_answer"]  # None when unsure; else offsets into citation n's quote
+        if short is not None:
+            quote = next(x["quote"] for x in row["citations"] if x["n"] == short["n"])
+            assert quote[short["start"] : short["end"]] == short["text"]
+    assert unknown["short_answer"] is None
     assert (
         unknown["abstained"] and unknown["citations"] == [] and unknown["answer"].startswith("Không tìm thấy")
     )

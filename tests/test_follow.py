@@ -64,8 +64,8 @@ def test_a_question_under_way_finishes_on_its_generation(seeds_copy, tmp_path, m
     search = Retriever.search
     switched = []
 
-    def search_then_switch(self, query, k, filters=None):
-        hits = search(self, query, k, filters)
+    def search_then_switch(self, query, k, filters=None, vector=None):
+        hits = search(self, query, k, filters, vector)
         if not switched:  # mid-question: a build removes the article this question is about
             (seeds_copy / "dong_van.txt").unlink()
             build_store(articles(seeds_copy), store_dir, HashEmbedder(), ChunkSettings())

@@ -1,8 +1,11 @@
 """Pins the measured quality gains (docs/quality.md) so that they cannot silently regress.
 
-A fixed sample of XQuAD-vi (every fourth article: 12 articles, 60 paragraphs) is indexed in a
-temporary store; thresholds sit a little under the figures measured on it. The seed question set
-(eval/seeds.jsonl) must be answered from the right article, and abstained on when unanswerable.
+A fixed sample of XQuAD-vi (every fourth article: 12 articles, 60 paragraphs) and one of UIT-ViNewsQA
+dev (every tenth article: 50 articles, 250 questions) are each indexed in a temporary store; thresholds
+sit a little under the figures measured on them (on ViNewsQA, above what main measured before the
+learned scorer); the samples mix tuning and reporting articles: they pin, they do not report. The seed
+question set (eval/seeds.jsonl) must be answered from the right article, and abstained on when
+unanswerable.
 """
 
 import pytest
@@ -17,21 +20,31 @@ from rag.text.normalise import fold
 from .conftest import ROOT
 
 XQUAD = ROOT.parent / "shared" / "data" / "xquad-vi" / "xquad.vi.json"
+VINEWSQA = ROOT.parent / "shared" / "data" / "vinewsqa-dev" / "dev_ViNewsQA.json"
+
+
+def sample(path, every, tmp_path_factory, embedder, seed_settings):
+    if not path.is_file():
+        pytest.skip(f"{path} is not here (it is read from ../shared, never copied into the project)")
+    articles, items = read_squad(path)
+    groups = sorted({it.group for it in items})[::every]
+    keep = {a.id for a in articles if a.title in groups}
+    articles = [a for a in articles if a.id in keep]
+    items = [it for it in items if it.group in groups]
+    store_dir = tmp_path_factory.mktemp(path.stem) / "store"
+    build_store(articles, store_dir, embedder, seed_settings.chunking)
+    pipeline = Pipeline(seed_settings.with_(store_dir=store_dir), Store.load(store_dir), embedder)
+    return pipeline, items
 
 
 @pytest.fixture(scope="module")
 def xquad_sample(tmp_path_factory, embedder, seed_settings):
-    if not XQUAD.is_file():
-        pytest.skip(f"{XQUAD} is not here (it is read from ../shared, never copied into the project)")
-    articles, items = read_squad(XQUAD)
-    groups = sorted({it.group for it in items})[::4]
-    keep = {a.id for a in articles if a.title in groups}
-    articles = [a for a in articles if a.id in keep]
-    items = [it for it in items if it.group in groups]
-    store_dir = tmp_path_factory.mktemp("xquad") / "store"
-    build_store(articles, store_dir, embedder, seed_settings.chunking)
-    pipeline = Pipeline(seed_settings.with_(store_dir=store_dir), Store.load(store_dir), embedder)
-    return pipeline, items
+    return sample(XQUAD, 4, tmp_path_factory, embedder, seed_settings)
+
+
+@pytest.fixture(scope="module")
+def vinewsqa_sample(tmp_path_factory, embedder, seed_settings):
+    return sample(VINEWSQA, 10, tmp_path_factory, embedder, seed_settings)
 
 
 def run(pipeline, items, strip=False, key="id"):
@@ -46,7 +59,8 @@ def test_xquad_sample_retrieval_and_answers(xquad_sample):
     pipeline, items = xquad_sample
     s = run(pipeline, items)
     assert s["questions"] == len(items) > 250
-    # measured on this sample: R@1 96.9, R@5 100, answer hit 88.4, abstained 2.0
+    # measured on this sample: R@1 96.6, R@5 100, answer hit 87.2, abstained 2.8 (main before the learned
+    # scorer: 96.9, 100, 88.4, 2.0: on these 12 articles it is 1.2 points under, on both full sets over)
     assert s["recall@1"] >= 95.5 and s["recall@5"] >= 99.0
     assert s["answer_hit"] >= 86.5
     assert s["abstention_rate"] <= 3.5
@@ -55,16 +69,30 @@ def test_xquad_sample_retrieval_and_answers(xquad_sample):
 def test_xquad_sample_without_diacritics_holds_up(xquad_sample):
     pipeline, items = xquad_sample
     s = run(pipeline, items, strip=True)
-    # measured: R@1 96.0, answer hit 85.5
+    # measured: R@1 96.6, answer hit 86.4 (main: 96.0, 85.5)
     assert s["recall@1"] >= 94.5
     assert s["answer_hit"] >= 83.5
+
+
+def test_vinewsqa_sample_questions_in_their_own_words(vinewsqa_sample):
+    pipeline, items = vinewsqa_sample
+    s = run(pipeline, items)
+    assert s["questions"] == len(items) == 250
+    # measured on this sample: R@1 93.6, answer hit 84.0, token recall 87.2, 203 characters, abstained
+    # 3.2 (main before the learned scorer: 92.0, 80.8, 84.5, 197, 3.2)
+    assert s["recall@1"] >= 92.5
+    assert s["answer_hit"] >= 82.5 and s["token_recall"] >= 85.5
+    assert s["answer_chars"] <= 230  # the hits are not bought with longer answers
+    assert s["abstention_rate"] <= 4.5
+    plain = run(pipeline, items, strip=True)
+    assert plain["answer_hit"] >= 81.5  # measured 83.2 (main: 75.6)
 
 
 def test_xquad_questions_abstain_against_the_seeds(xquad_sample, pipeline):
     _, items = xquad_sample
     unanswerable = [type(it)(it.question, [], None, it.group) for it in items]
     s = run(pipeline, unanswerable, key="path")
-    assert s["abstained_when_unanswerable"] >= 96.0  # measured 97.7
+    assert s["abstained_when_unanswerable"] >= 96.0  # main measured 97.7
 
 
 def test_seed_questions_are_all_answered_from_the_right_article(pipeline):
@@ -77,7 +105,7 @@ def test_seed_questions_are_all_answered_from_the_right_article(pipeline):
     assert wrong == []
     s = summarise(outcomes)
     assert s["answered_when_answerable"] == 100.0
-    assert s["abstained_when_unanswerable"] >= 90.0  # measured 10 of 11
+    assert s["abstained_when_unanswerable"] == 100.0  # 11 of 11, "Ai là Chủ tịch UBND tỉnh Hà Giang?" too
     assert any(
         not it.answers and fold(it.question) == it.question for it in items
     )  # some typed without marks

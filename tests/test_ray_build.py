@@ -47,7 +47,12 @@ def test_ray_build_equals_the_local_build_and_answers_the_same(
     result = build_index(settings, show_progress=False, log=lambda m: None, ray=RaySettings(shard_articles=2))
     assert result.report.embedded_chunks == result.report.chunks == len(pipeline.store.chunks)
     same_store(seed_settings.store, settings.store)
-    ray_pipeline = Pipeline(settings, Store.load(settings.store), embedder)
+    ray_store = Store.load(settings.store)
+    # the workers pool the sentence vectors too, so the answerer scores with the same (vectors) weights
+    assert ray_store.sentences is not None and ray_store.sentences.chunks == len(ray_store.chunks)
+    assert ray_store.manifest["sentences"] == pipeline.store.manifest["sentences"]
+    ray_pipeline = Pipeline(settings, ray_store, embedder)
+    assert ray_pipeline.current().answerer.sentence_vectors is not None
     questions = [
         json.loads(line)["question"] for line in (ROOT / "eval" / "seeds.jsonl").open(encoding="utf-8")
     ]

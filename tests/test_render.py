@@ -218,6 +218,13 @@ def test_marked_trusts_offsets_only_when_they_hold_the_quote():
     assert marked(text, 0, 3, "Hai ba.") == "Một. <mark>Hai ba.</mark> Bốn."  # wrong offsets: found
     assert marked(text, 0, 3, "Năm.") == esc(text)  # not in the text: nothing marked
     assert marked("<i>x</i>", 3, 4) == "&lt;i&gt;<mark>x</mark>&lt;/i&gt;"
+    short = {"text": "ba", "n": 1, "start": 4, "end": 6}  # offsets into the quote "Hai ba."
+    assert (
+        marked(text, 5, 12, "Hai ba.", short)
+        == 'Một. <mark>Hai <strong class="rv-short">ba</strong>.</mark> Bốn.'
+    )
+    wrong = {**short, "start": 0, "end": 2}  # offsets that do not hold its text: only the quote marked
+    assert marked(text, 5, 12, "Hai ba.", wrong) == "Một. <mark>Hai ba.</mark> Bốn."
 
 
 def test_full_article_link_only_for_http():

@@ -83,8 +83,9 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if scheme in ("http", "https") else None
 
 
-def marked(text: str, start: int, end: int, quote: str | None = None) -> str:
-    """`text` escaped, with text[start:end] in <mark>; offsets that do not hold `quote` are not trusted."""
+def marked(text: str, start: int, end: int, quote: str | None = None, short: dict | None = None) -> str:
+    """`text` escaped, with text[start:end] in <mark>; offsets that do not hold `quote` are not trusted.
+    `short` (an answer's short_answer, offsets into the quote) is marked again inside it, if it holds."""
     if quote is not None and text[start:end] != quote:
         found = text.find(quote) if quote else -1
         if found < 0:
@@ -92,7 +93,15 @@ def marked(text: str, start: int, end: int, quote: str | None = None) -> str:
         start, end = found, found + len(quote)
     if not 0 <= start < end <= len(text):
         return esc(text)
-    return f"{esc(text[:start])}<mark>{esc(text[start:end])}</mark>{esc(text[end:])}"
+    inside = esc(text[start:end])
+    if short and 0 <= short["start"] < short["end"] <= end - start:
+        q = text[start:end]
+        if q[short["start"] : short["end"]] == short["text"]:
+            inside = (
+                f'{esc(q[: short["start"]])}<strong class="rv-short">{esc(short["text"])}</strong>'
+                f"{esc(q[short['end'] :])}"
+            )
+    return f"{esc(text[:start])}<mark>{inside}</mark>{esc(text[end:])}"
 
 
 # --- the page header ------------------------------------------------------------------------------
@@ -261,7 +270,9 @@ def article_class(article_id: str) -> str:
     return "rv-art-" + re.sub(r"[^A-Za-z0-9_-]", "-", article_id)
 
 
-def citation_card(c: dict, lookup: ArticleLookup, turn: int = 1, file_url=None) -> str:
+def citation_card(
+    c: dict, lookup: ArticleLookup, turn: int = 1, file_url=None, short: dict | None = None
+) -> str:
     passage = c.get("passage") or ""
     opener = original_link(c, file_url)
     span = (c["start"], c["end"])
@@ -277,7 +288,7 @@ def citation_card(c: dict, lookup: ArticleLookup, turn: int = 1, file_url=None) 
         f'<div class="rv-card-head"><span class="rv-badge">[{n}]</span>'
         f'<span class="rv-title">{esc(c["title"])}</span></div>{context}'
         f"{_meta_line(c.get('date'), c.get('publisher'), c.get('source'), url, c.get('page'), opener)}"
-        f'<div class="rv-passage">{marked(passage, c["start"], c["end"], c.get("quote"))}</div>'
+        f'<div class="rv-passage">{marked(passage, c["start"], c["end"], c.get("quote"), short)}</div>'
         f"{_full_article(article, c['passage_start'], c['passage_end'], span)}"
         "</article>"
     )
@@ -333,7 +344,11 @@ def sources_html(answer: dict | None, lookup: ArticleLookup, turn: int = 1, file
         out.append("</div>")
         return "".join(out)
     out.append(f"<h2>Nguồn của câu trả lời {took}</h2>")
-    out.extend(citation_card(c, lookup, turn, file_url) for c in citations)
+    short = answer.get("short_answer")
+    out.extend(
+        citation_card(c, lookup, turn, file_url, short if short and short["n"] == c["n"] else None)
+        for c in citations
+    )
     if hits:
         out.append(f'<div class="rv-all"><h3>Mọi đoạn đã truy xuất ({len(hits)}), kèm điểm số</h3>')
         for h in hits:

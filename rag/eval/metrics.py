@@ -8,13 +8,14 @@ reported); recall@k of an approximate index is the share of the exact search's t
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..schema import Answer
-from ..text.normalise import nfc
+from ..text.normalise import nfc, tokens
 from .questions import Item
 
 
@@ -32,6 +33,10 @@ class Outcome:
     seconds: float
     answer: str
     cited: list[str] = field(default_factory=list)
+    token_recall: float = 0.0  # share of the best gold answer's syllables the answer holds
+    short_answer: str | None = None
+    short_em: float | None = None  # SQuAD exact match and F1 of the short answer, when one is given
+    short_f1: float | None = None
 
 
 def _norm(text: str) -> str:
@@ -43,11 +48,42 @@ def contains_answer(text: str, answers: list[str]) -> bool:
     return any(_norm(a) in hay for a in answers if a.strip())
 
 
+def token_recall(text: str, answers: list[str]) -> float:
+    """The share of a gold answer's syllables that the answer holds (the best gold answer's): beside
+    answer_hit, it tells a near miss from a wrong answer, and with answer_chars it shows what a longer
+    answer buys."""
+    held = set(tokens(text))
+    best = 0.0
+    for a in answers:
+        gold = tokens(a)
+        if gold:
+            best = max(best, sum(t in held for t in gold) / len(gold))
+    return best
+
+
+def squad_em(prediction: str, gold: str) -> float:
+    """SQuAD's exact match, over syllables (lower-cased, punctuation dropped)."""
+    return float(tokens(prediction) == tokens(gold))
+
+
+def squad_f1(prediction: str, gold: str) -> float:
+    """SQuAD's F1: the harmonic mean of syllable precision and recall, as bags."""
+    p, g = tokens(prediction), tokens(gold)
+    if not p or not g:
+        return float(p == g)
+    same = sum((Counter(p) & Counter(g)).values())
+    if not same:
+        return 0.0
+    precision, recall = same / len(p), same / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
 def score_one(item: Item, asked: str, answer: Answer, key: str) -> Outcome:
     """`key` says which article field the gold source names: "path" (seeds) or "id" (SQuAD)."""
     ids = [getattr(h.article, key) for h in answer.hits]
     rank = ids.index(item.source) + 1 if item.source in ids else None
     cited = [c.source if key == "path" else c.article_id for c in answer.citations]
+    short = answer.short_answer.text if answer.short_answer and item.answers else None
     return Outcome(
         question=item.question,
         asked=asked,
@@ -61,6 +97,10 @@ def score_one(item: Item, asked: str, answer: Answer, key: str) -> Outcome:
         seconds=answer.seconds,
         answer=answer.text,
         cited=cited,
+        token_recall=0.0 if answer.abstained else token_recall(answer.text, item.answers),
+        short_answer=short,
+        short_em=max((squad_em(short, a) for a in item.answers), default=0.0) if short is not None else None,
+        short_f1=max((squad_f1(short, a) for a in item.answers), default=0.0) if short is not None else None,
     )
 
 
@@ -73,6 +113,8 @@ def summarise(outcomes: list[Outcome]) -> dict:
 
     ranks = [o.rank for o in answerable]
     cites = sum(o.citations for o in answerable)
+    answered = [o for o in outcomes if not o.abstained]
+    shorts = [o for o in answerable if o.short_answer is not None]
     return {
         "questions": len(outcomes),
         "answerable": len(answerable),
@@ -84,6 +126,13 @@ def summarise(outcomes: list[Outcome]) -> dict:
         if ranks
         else None,
         "answer_hit": pct(sum(o.answer_hit for o in answerable), len(answerable)),
+        "token_recall": round(100.0 * sum(o.token_recall for o in answerable) / len(answerable), 1)
+        if answerable
+        else None,
+        "answer_chars": round(statistics.mean(len(o.answer) for o in answered)) if answered else None,
+        "short_answers": pct(len(shorts), len(answerable)),
+        "short_em": round(100.0 * statistics.mean(o.short_em for o in shorts), 1) if shorts else None,
+        "short_f1": round(100.0 * statistics.mean(o.short_f1 for o in shorts), 1) if shorts else None,
         "citation_precision": pct(sum(o.cited_gold for o in answerable), cites),
         "abstention_rate": pct(sum(o.abstained for o in outcomes), len(outcomes)),
         "answered_when_answerable": pct(sum(not o.abstained for o in answerable), len(answerable)),

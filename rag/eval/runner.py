@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ..config import Settings
 from ..errors import RagError
 from ..ingest.jsonl import read_records
+from ..store.sentences import VERSION as SENTENCES_VERSION
 from ..text.normalise import fold
 from .conversations import is_conversation_set
 from .grounding import set_kind
@@ -39,6 +40,11 @@ ROWS = [
     ("recall@10", "passage recall@10 (%)"),
     ("mrr@10", "MRR@10 (x100)"),
     ("answer_hit", "answer contains a gold answer (%)"),
+    ("token_recall", "gold answer syllables in the answer (%)"),
+    ("answer_chars", "answer length, mean characters"),
+    ("short_answers", "short answer given, answerable (%)"),
+    ("short_em", "short answer exact match, where given (%)"),
+    ("short_f1", "short answer F1, where given (%)"),
     ("citation_precision", "citations pointing at the gold source (%)"),
     ("abstention_rate", "abstention rate, all questions (%)"),
     ("answered_when_answerable", "answered, answerable questions (%)"),
@@ -60,10 +66,15 @@ def format_table(title: str, summary: dict) -> str:
     return "\n".join(lines)
 
 
+# In the name of a cached store: checkouts whose stores differ (an older one without sentence vectors)
+# keep separate copies rather than rebuilding one another's.
+STORE_KIND = f"s{SENTENCES_VERSION}"
+
+
 def eval_store_dir(path: Path, settings: Settings) -> Path:
     """A cached store per question file and backend: a second run reuses its vectors."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return settings.cache_dir / "eval-stores" / f"{path.stem}-{digest}-{settings.backend}"
+    return settings.cache_dir / "eval-stores" / f"{path.stem}-{digest}-{settings.backend}-{STORE_KIND}"
 
 
 def squad_store(

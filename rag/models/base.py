@@ -17,6 +17,7 @@ from ..config import DEFAULT_MODEL, Settings
 from ..errors import RagError
 
 Progress = Callable[[int], None]
+Spans = Sequence[tuple[int, int]]  # character offsets of a text's sentences
 
 
 def resolve_model_path(model: str, cache: Path | None = None) -> str:
@@ -104,6 +105,57 @@ class Embedder:
 
     def _encode_documents(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
+
+    makes_sentence_vectors: bool = False  # the backend can pool its token embeddings over spans
+
+    def encode_passages_with_sentences(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Spans],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The passages' vectors, as `encode_passages` gives them, and for each passage one vector per
+        span of `spans` (its sentences): the mean of the passage's own token embeddings over the span,
+        normalised. No second pass of the model: the answerer compares them with the question
+        (docs/quality.md), at no cost to the build beyond storing them."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [order[lo : lo + batch_size] for lo in range(0, len(order), batch_size)]
+
+        def encode(ids: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+            return self._encode_documents_with_sentences([texts[i] for i in ids], [spans[i] for i in ids])
+
+        with ThreadPoolExecutor(max(1, self.workers)) as pool:
+            for ids, (vectors, per_text) in zip(batches, pool.map(encode, batches), strict=True):
+                out[ids] = vectors
+                for i, v in zip(ids, per_text, strict=True):
+                    sentences[i] = v
+                if progress:
+                    progress(len(ids))
+        return out, sentences
+
+    def _encode_documents_with_sentences(
+        self, texts: list[str], spans: list[Spans]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        raise NotImplementedError
+
+
+def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: Spans, shift: int) -> np.ndarray:
+    """One normalised vector per span: the mean of the token embeddings whose characters overlap it.
+
+    `offsets` are each token's (start, end) in the encoded text, which is the passage preceded by
+    `shift` characters (the prompt); special and padding tokens have empty offsets and are left out.
+    A span no token covers (cut by truncation) gets the mean of all tokens.
+    """
+    real = offsets[:, 1] > offsets[:, 0]
+    out = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    for k, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 1] > start + shift) & (offsets[:, 0] < end + shift)
+        v = tokens[inside].mean(0) if inside.any() else tokens[real].mean(0)
+        out[k] = v / (np.linalg.norm(v) or 1.0)
+    return out
 
 
 # Backends whose vectors were measured equal (cosine > 0.9999 to torch, tests/test_embedding_onnx.py)

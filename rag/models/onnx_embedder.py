@@ -11,7 +11,7 @@ import numpy as np
 
 from ..config import DEFAULT_MODEL, Settings
 from ..errors import RagError
-from .base import Embedder, Progress, onnx_providers, resolve_model_path
+from .base import Embedder, Progress, Spans, onnx_providers, pool_spans, resolve_model_path
 
 
 class OnnxEmbedder(Embedder):
@@ -89,16 +89,22 @@ class OnnxEmbedder(Embedder):
             **options,
         )
 
+    makes_sentence_vectors = True
+
     @property
     def variant(self) -> str:
         return self._variant
 
-    def _run(self, texts: Sequence[str]) -> np.ndarray:
+    def _inputs(self, texts: Sequence[str]) -> tuple[list, dict[str, np.ndarray]]:
         with self._tok_lock:  # the session runs concurrently; the tokenizer is not shared while it works
             enc = self._tok.encode_batch(list(texts))
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-        (vecs,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return enc, {"input_ids": ids, "attention_mask": mask}
+
+    def _run(self, texts: Sequence[str]) -> np.ndarray:
+        _, inputs = self._inputs(texts)
+        (vecs,) = self._session.run(["embedding"], inputs)
         return np.asarray(vecs, dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -116,6 +122,28 @@ class OnnxEmbedder(Embedder):
 
     def _encode_documents(self, texts: list[str]) -> np.ndarray:
         return self._run([self._doc_prompt + t for t in texts])
+
+    def encode_passages_with_sentences(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Spans],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """int8 one passage at a time, as `encode_passages`."""
+        return super().encode_passages_with_sentences(texts, spans, 1 if self._int8 else batch_size, progress)
+
+    def _encode_documents_with_sentences(
+        self, texts: list[str], spans: list[Spans]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        enc, inputs = self._inputs([self._doc_prompt + t for t in texts])
+        vecs, hidden = self._session.run(["embedding", "tokens"], inputs)
+        shift = len(self._doc_prompt)
+        sentences = [
+            pool_spans(hidden[i], np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2), spans[i], shift)
+            for i, e in enumerate(enc)
+        ]
+        return np.asarray(vecs, dtype=np.float32), sentences
 
 
 def _read_json(path: Path) -> dict:

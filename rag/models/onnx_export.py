@@ -23,7 +23,9 @@ from ..config import make_cache_folder
 from ..errors import RagError
 from ..files import atomic_path
 
-EXPORT_VERSION = 2  # bump when the exported graph or its quantisation changes (2: per-channel int8)
+# bump when the exported graph or its quantisation changes (2: per-channel int8; 3: the token embeddings
+# as a second output, for sentence vectors)
+EXPORT_VERSION = 3
 OPSET = 17
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
@@ -67,7 +69,8 @@ def _check_mean_pooling(model_folder: Path) -> None:
 
 
 def export_fp32(model_folder: Path, out: Path) -> None:
-    """Trace the transformer with mean pooling and normalisation into one ONNX graph."""
+    """Trace the transformer with mean pooling and normalisation into one ONNX graph; its second output,
+    the last layer's token embeddings, gives sentence vectors without a second pass (models/base.py)."""
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
@@ -85,7 +88,7 @@ def export_fp32(model_folder: Path, out: Path) -> None:
             hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2.0, dim=-1)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=-1), hidden
 
     ids = torch.ones((2, 8), dtype=torch.long)
     with torch.no_grad(), warnings.catch_warnings():
@@ -99,11 +102,12 @@ def export_fp32(model_folder: Path, out: Path) -> None:
             (ids, torch.ones_like(ids)),
             str(out),
             input_names=["input_ids", "attention_mask"],
-            output_names=["embedding"],
+            output_names=["embedding", "tokens"],
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
                 "embedding": {0: "batch"},
+                "tokens": {0: "batch", 1: "tokens"},
             },
             opset_version=OPSET,
             dynamo=False,

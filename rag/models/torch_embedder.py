@@ -10,7 +10,7 @@ import numpy as np
 
 from ..config import DEFAULT_MODEL
 from ..errors import RagError
-from .base import Embedder, resolve_model_path, torch_device
+from .base import Embedder, Spans, pool_spans, resolve_model_path, torch_device
 
 
 class TorchEmbedder(Embedder):
@@ -57,3 +57,27 @@ class TorchEmbedder(Embedder):
 
     def _encode_documents(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, self._doc_prompt, batch_size=len(texts))
+
+    makes_sentence_vectors = True
+
+    def _encode_documents_with_sentences(
+        self, texts: list[str], spans: list[Spans]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        import torch
+
+        prompted = [self._doc_prompt + t for t in texts]
+        enc = self._st.tokenizer(
+            prompted,
+            padding=True,
+            truncation=True,
+            max_length=self._st.max_seq_length,
+            return_tensors="pt",
+            return_offsets_mapping=True,
+        )
+        offsets = enc.pop("offset_mapping").numpy()
+        with torch.no_grad():
+            out = self._st.forward({k: v.to(self.device) for k, v in enc.items()})
+        tokens = out["token_embeddings"].cpu().numpy()
+        vecs = out["sentence_embedding"].cpu().numpy().astype(np.float32)
+        shift = len(self._doc_prompt)
+        return vecs, [pool_spans(tokens[i], offsets[i], spans[i], shift) for i in range(len(texts))]

@@ -68,8 +68,13 @@ class Retriever:
         """What restores the diacritics of a question typed without them, unless turned off."""
         return self.store.restorer if self.settings.restore_diacritics else None
 
+    def encode(self, query: Query) -> np.ndarray:
+        """The question's dense vector (dense search reads it, and the answerer compares it with the
+        passages' sentences)."""
+        return np.ascontiguousarray(self.embedder.encode_queries([query.search_text])[0], dtype=np.float32)
+
     def _signals(
-        self, query: Query, names: list[str], mask: np.ndarray | None = None
+        self, query: Query, names: list[str], mask: np.ndarray | None = None, vector: np.ndarray | None = None
     ) -> dict[str, tuple[np.ndarray, Scorer]]:
         """Per retriever: its top candidate rows among those `mask` allows, and a function scoring rows."""
         n = len(self.store.chunks)
@@ -79,7 +84,7 @@ class Retriever:
             return out
         for name in names:
             if name == "dense":
-                qv = np.ascontiguousarray(self.embedder.encode_queries([query.search_text]), dtype=np.float32)
+                qv = (self.encode(query) if vector is None else vector)[None, :]
                 _, rows = self.store.dense.search(qv, want, mask)
                 out[name] = (
                     rows[0][rows[0] >= 0],
@@ -96,11 +101,14 @@ class Retriever:
                 out[name] = (top[scores[top] > 0], lambda r, s=scores: s[r])
         return out
 
-    def search(self, query: Query, k: int, filters: Filters | None = None) -> list[Hit]:
-        """The `k` best passages, of the articles `filters` allows when given."""
+    def search(
+        self, query: Query, k: int, filters: Filters | None = None, vector: np.ndarray | None = None
+    ) -> list[Hit]:
+        """The `k` best passages, of the articles `filters` allows when given; `vector` is the
+        question's (`encode`), encoded here when not given."""
         weights = {name: w for name, w in self.settings.weights[query.mode].items() if w}
         mask = self.facets.chunks(filters) if filters is not None else None
-        signals = self._signals(query, list(weights), mask)
+        signals = self._signals(query, list(weights), mask, vector)
         union = np.unique(np.concatenate([rows for rows, _ in signals.values()] or [np.zeros(0, np.int64)]))
         if not len(union):
             return []

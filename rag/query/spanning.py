@@ -62,12 +62,16 @@ class Spanner:
         ranked, lead = a.ranked(asked, hits)
         if a.abstains(asked, ranked, lead):
             return Reply(ABSTAIN_MESSAGE, True, [], hits)
+        # each sentence on its own (`own`): the learned scorer's probability otherwise falls with its
+        # passage's rank, and every article here answers for itself
+        top = max(c.own for c in ranked)
+        fit = [c for c in ranked if c.own >= s.ratio * top and c.whole > 0 and _holds(asked, c)]
+        # of an article's sentences that qualify, the one holding most of the question's words whole:
+        # it states the thing asked, where a nearly as probable one may only be near it
         best: dict[str, Candidate] = {}
-        for c in ranked:  # best first: the first sentence seen of an article is its best
+        for c in sorted(fit, key=lambda c: (-c.whole, -c.own)):
             best.setdefault(c.hit.article.id, c)
-        top = ranked[0].score
-        chosen = [c for c in best.values() if c.score >= s.ratio * top and c.whole > 0 and _holds(asked, c)]
-        chosen = chosen[: s.articles] or [ranked[0]]
+        chosen = sorted(best.values(), key=lambda c: -c.own)[: s.articles] or [ranked[0]]
         for c in chosen:
             c.context = heading(c)
         citations = [a._cite(n, c) for n, c in enumerate(chosen, 1)]

@@ -26,10 +26,13 @@ from ..lexical.diacritics import DiacriticRestorer
 from ..models.base import Embedder
 from ..schema import Article, Chunk
 from ..text.normalise import tokens
+from ..text.sentences import sentence_spans
 from . import dense as dense_kinds
 from . import manifest as manifests
 from .dense import DenseSettings
 from .layout import build_lock, current_generation, new_generation_name, store_exists, sweep, switch
+from .sentences import SentenceVectors, quantize
+from .sentences import entry as sentence_entry
 from .store import ARTICLES, CHUNKS, DENSE, LEXICAL, RESTORER, VECTORS, Store
 
 CHECKPOINT_CHUNKS = 5_000  # a long build writes a usable generation every this many embedded chunks
@@ -39,12 +42,14 @@ Progress = Callable[[int, int], Callable[[int], None]]
 
 @dataclass
 class Prepared:
-    """One article after the build's heavy steps: its chunks' vectors (rows in chunk order) and keyword
-    tokens. A backend running elsewhere returns it as is (pickled), so a field added here reaches the
-    store through every backend."""
+    """One article after the build's heavy steps: its chunks' vectors (rows in chunk order), keyword
+    tokens and, when the embedder makes them, each chunk's sentence vectors (store/sentences.py). A
+    backend running elsewhere returns it as is (pickled), so a field added here reaches the store
+    through every backend."""
 
     vectors: np.ndarray
     tokens: list[list[str]]
+    sentences: list[np.ndarray] | None = None  # per chunk, one float32 row per sentence
 
 
 class BuildBackend(Protocol):
@@ -86,15 +91,15 @@ class LocalBackend:
         progress: Callable[[int], None] | None = None,
     ) -> dict[str, Prepared]:
         texts = [index_text(a, c, chunking) for a, chunks in work for c in chunks]
-        vectors = (
-            self.embedder.encode_passages(texts, progress=progress)
-            if texts
-            else np.zeros((0, self.embedder.dim), np.float32)
-        )
+        vectors, sentences = _embed(self.embedder, texts, [c for _, chunks in work for c in chunks], progress)
         out, lo = {}, 0
         for a, chunks in work:
             hi = lo + len(chunks)
-            out[a.id] = Prepared(vectors[lo:hi], [tokens(t) for t in texts[lo:hi]])
+            out[a.id] = Prepared(
+                vectors[lo:hi],
+                [tokens(t) for t in texts[lo:hi]],
+                sentences[lo:hi] if sentences is not None else None,
+            )
             lo = hi
         return out
 
@@ -251,7 +256,8 @@ def build_store(
 
     `backend` runs the heavy steps (chunk, embed, tokenise): `LocalBackend(embedder)` by default, or
     a `RayBackend` on a cluster (no checkpoints: it resumes from its finished shards), whose model
-    identity then stands in for `embedder` (only its model, backend, variant and dim are read).
+    identity then stands in for `embedder` (only its model, backend, variant, dim and
+    makes_sentence_vectors are read).
     """
     started = time.perf_counter()
     dense = dense or DenseSettings(Settings().dense_index)
@@ -319,11 +325,24 @@ def _write_step(
         np.concatenate([p.vectors for p in prepared]) if prepared else np.zeros((0, embedder.dim), np.float32)
     )
     new_tokens = [t for p in prepared for t in p.tokens]
+    # None when the embedder makes no sentence vectors
+    fresh_sentences = (
+        [s for p in prepared for s in p.sentences]
+        if embedder.makes_sentence_vectors and all(p.sentences is not None for p in prepared)
+        else None
+    )
     vectors = np.empty((len(order_arr), embedder.dim), np.float16)
     old_rows = order_arr < n_prev
     if prev is not None and old_rows.any():
         vectors[old_rows] = np.asarray(prev.vectors)[order_arr[old_rows]]
     vectors[~old_rows] = embedded[order_arr[~old_rows] - n_prev]
+    sentences = None
+    if fresh_sentences is not None and (prev is None or prev.sentences is not None or not old_rows.any()):
+        parts = [
+            prev.sentences.part(int(r)) if r < n_prev else quantize(fresh_sentences[int(r) - n_prev])
+            for r in order_arr
+        ]
+        sentences = SentenceVectors.join(parts, embedder.dim)
     lexical, restorer = _keywords(plan, articles, chunks, prev, order_arr, new_tokens)
     # The previous rows, unchanged and in order, then only new ones: an HNSW graph can be extended.
     appended = (
@@ -337,13 +356,41 @@ def _write_step(
         "removed": len(set(known) - {a.id for a in articles}),
     }
     manifest = manifests.make(
-        embedder, plan.chunking, dense.entry, articles, len(chunks), counts, started, plan.known_articles
+        embedder,
+        plan.chunking,
+        dense.entry,
+        articles,
+        len(chunks),
+        counts,
+        started,
+        plan.known_articles,
+        sentence_entry(sentences) if sentences is not None else None,
     )
     name = new_generation_name()
     with atomic_path(plan.store_dir / name) as tmp:
         _write_parts(tmp, articles, chunks, vectors, dense, lexical, restorer, manifest)
+        if sentences is not None:
+            sentences.save(tmp)
     switch(plan.store_dir, name)  # the switch: one atomic rename
-    return Store.of(plan.store_dir / name, manifest, articles, chunks, vectors, dense, lexical, restorer)
+    return Store.of(
+        plan.store_dir / name, manifest, articles, chunks, vectors, dense, lexical, restorer, sentences
+    )
+
+
+def _embed(
+    embedder: Embedder, texts: list[str], chunks: list[Chunk], tick: Callable[[int], None] | None
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """The fresh chunks' vectors and, when the backend makes them, their sentence vectors: the spans
+    of the chunk's sentences in the text embedded (the chunk after its title)."""
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32), [] if embedder.makes_sentence_vectors else None
+    if not embedder.makes_sentence_vectors:
+        return embedder.encode_passages(texts, progress=tick), None
+    spans = []
+    for text, chunk in zip(texts, chunks, strict=True):
+        shift = len(text) - len(chunk.text)  # the title and its line break, when indexed with it
+        spans.append([(a + shift, b + shift) for a, b in sentence_spans(chunk.text)])
+    return embedder.encode_passages_with_sentences(texts, spans, progress=tick)
 
 
 def _keywords(

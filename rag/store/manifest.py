@@ -16,6 +16,7 @@ from ..errors import DamagedStoreError, StoreError
 from ..lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from ..models.base import Embedder, same_vectors
 from ..schema import Article
+from .sentences import VERSION as SENTENCES_VERSION
 
 FILE = "manifest.json"
 FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts; version 1 still reads
@@ -32,8 +33,10 @@ def make(
     counts: dict[str, int],
     started: float,
     known: dict | None = None,
+    sentences: dict | None = None,
 ) -> dict:
-    """`known`: the previous generation's "articles", whose "added" times carry over."""
+    """`known`: the previous generation's "articles", whose "added" times carry over; `sentences`: the
+    record of the sentence vectors (store/sentences.py), when the build made them."""
     known = known or {}
     now = datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -41,7 +44,7 @@ def make(
         # when the article first entered the store; unknown (None) for one an older store had
         return known[aid].get("added") if aid in known else now
 
-    return {
+    manifest = {
         "format_version": FORMAT_VERSION,
         "embedding": {
             "model": embedder.model,
@@ -58,6 +61,9 @@ def make(
         "build_seconds": round(time.perf_counter() - started, 3),
         "last_build": counts,
     }
+    if sentences is not None:
+        manifest["sentences"] = sentences
+    return manifest
 
 
 def write(folder: Path, manifest: dict) -> None:
@@ -104,4 +110,6 @@ def reuse_problem(manifest: dict, embedder: Embedder, chunking: ChunkSettings) -
         return f"the {embedder.backend} model was exported again ({emb.get('variant')} -> {embedder.variant})"
     if manifest["chunking"] != chunking.to_dict():
         return "chunking settings changed"
+    if embedder.makes_sentence_vectors and manifest.get("sentences", {}).get("version") != SENTENCES_VERSION:
+        return "the store has no sentence vectors of the current kind"
     return None

@@ -37,6 +37,7 @@ from ..errors import RagError
 from ..ingest.base import Problem, Source
 from ..schema import Article, Chunk
 from .builder import Prepared
+from .sentences import VERSION as SENTENCES_VERSION
 
 SPOOL = ".ray-shards"
 RETRIES = 4  # restarts of a dead worker, and runs of a shard it held, before the build gives up
@@ -64,6 +65,7 @@ class ModelIdentity:
     backend: str
     variant: str
     dim: int
+    makes_sentence_vectors: bool = False  # the workers' embedder pools sentence vectors (Prepared.sentences)
 
 
 def _worker_class():
@@ -84,7 +86,7 @@ def _worker_class():
 
         def identity(self) -> tuple[ModelIdentity, int]:
             e = self.local.embedder
-            return ModelIdentity(e.model, e.backend, e.variant, e.dim), self.pid
+            return ModelIdentity(e.model, e.backend, e.variant, e.dim, e.makes_sentence_vectors), self.pid
 
         def cpu_seconds(self) -> float:
             import resource
@@ -289,9 +291,12 @@ class RayBackend:
         return results
 
     def _key(self, shard: list[tuple[Article, list[Chunk]]], chunking: ChunkSettings) -> str:
-        """A shard's results depend on the model, the chunking and its articles' contents only."""
+        """A shard's results depend on the model, the chunking, the sentence vectors' kind and its
+        articles' contents only."""
         h = hashlib.sha256(
-            json.dumps([self.identity.model, self.identity.variant, chunking.to_dict()]).encode()
+            json.dumps(
+                [self.identity.model, self.identity.variant, chunking.to_dict(), SENTENCES_VERSION]
+            ).encode()
         )
         for a, _ in shard:
             h.update(f"{a.id}\0{a.content_hash}\0".encode())

@@ -20,11 +20,13 @@ from ..errors import DamagedStoreError, InternalError, OutdatedStoreError, Store
 from ..lexical.bm25 import LexicalIndex
 from ..lexical.bm25 import is_current as lexical_is_current
 from ..lexical.diacritics import DiacriticRestorer
-from ..schema import Article, Chunk
+from ..schema import Article, Chunk, Hit
 from . import dense as dense_kinds
 from . import manifest as manifests
 from .dense.base import DenseIndex
 from .layout import current_generation
+from .sentences import VERSION as SENTENCES_VERSION
+from .sentences import SentenceVectors
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ class Store:
     lexical: LexicalIndex | None  # None only for an older keyword index loaded to be rebuilt
     restorer: DiacriticRestorer | None  # the same
     rows: dict[str, range] = field(repr=False)  # an article's chunk rows
+    sentences: SentenceVectors | None = field(default=None, repr=False)  # None: a store built before them
 
     @classmethod
     def of(
@@ -62,13 +65,14 @@ class Store:
         dense: DenseIndex,
         lexical: LexicalIndex | None,
         restorer: DiacriticRestorer | None,
+        sentences: SentenceVectors | None = None,
     ) -> Store:
         rows: dict[str, range] = {}
         for i, c in enumerate(chunks):
             lo = rows[c.article_id].start if c.article_id in rows else i
             rows[c.article_id] = range(lo, i + 1)
         by_id = {a.id: a for a in articles}
-        return cls(folder, manifest, by_id, chunks, vectors, dense, lexical, restorer, rows)
+        return cls(folder, manifest, by_id, chunks, vectors, dense, lexical, restorer, rows, sentences)
 
     @property
     def generation(self) -> str:
@@ -99,6 +103,13 @@ class Store:
     def article_chunks(self, article_id: str) -> range:
         """Rows of an article's chunks (they are stored contiguously)."""
         return self.rows.get(article_id, range(0))
+
+    def sentence_vectors(self, hit: Hit) -> np.ndarray | None:
+        """The sentence vectors of a hit's chunk (one per sentence of its text), or None without them."""
+        rows = self.rows.get(hit.chunk.article_id)
+        if self.sentences is None or rows is None:
+            return None
+        return self.sentences.chunk(rows.start + hit.chunk.index)
 
     def check_model(self, model: str, backend: str) -> None:
         manifests.check_model(self.manifest, model, backend, self.folder.parent)
@@ -147,10 +158,15 @@ class Store:
         lexical_size = lexical.size if lexical is not None else n
         if not (len(vectors) == dense.ntotal == lexical_size == n == manifest["chunks"]):
             raise DamagedStoreError.of(store_dir, "its parts disagree on the number of chunks")
+        sentences = None
+        if manifest.get("sentences", {}).get("version") == SENTENCES_VERSION:
+            sentences = SentenceVectors.load(folder)
+            if not sentences.consistent(n) or len(sentences) != manifest["sentences"].get("sentences"):
+                raise DamagedStoreError.of(store_dir, "its sentence vectors disagree with its chunks")
         # One query at a time gains nothing from OpenMP threads, and on busy cores their spin-waits
         # made a flat search ~6x slower (measured); builds switch threads back on (`build_threads`).
         faiss.omp_set_num_threads(1)
-        return cls.of(folder, manifest, articles, chunks, vectors, dense, lexical, restorer)
+        return cls.of(folder, manifest, articles, chunks, vectors, dense, lexical, restorer, sentences)
 
 
 def _read_articles(path: Path, store_dir: Path) -> list[Article]:

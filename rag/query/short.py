@@ -1,0 +1,179 @@
+"""The short answer: the exact phrase of a quoted sentence that answers the question, when it asks for
+a number, a time, a person, a place or a name ("2.054 đơn", "Nguyễn Thị Thanh Lịch").
+
+Candidates come from the sentence's evidence (query/evidence.py): a number with the unit after it, a
+date, a run of capitalised words (a person's after a title or led by a family name, a place's with
+the place noun before it, "xã Minh Phú, Sóc Sơn, Hà Nội"). A small logistic model fitted on the tuning
+parts of both question sets (eval/train_scorer.py) scores them; the best one is given only when its
+probability reaches the threshold chosen there, so that the bot says nothing rather than a wrong phrase.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..text.normalise import tokens
+from ..text.words import lexicon
+from .evidence import NUMBER_WORDS, PLACE_NOUNS, dates, names
+
+MULTIPLIERS = frozenset(["nghìn", "ngàn", "triệu", "tỷ", "tỉ", "trăm", "chục", "vạn"])
+_NOT_UNITS = frozenset(
+    [
+        "và",
+        "của",
+        "là",
+        "có",
+        "được",
+        "với",
+        "cho",
+        "trong",
+        "tại",
+        "ở",
+        "từ",
+        "đến",
+        "thì",
+        "mà",
+        "này",
+        "đó",
+        "các",
+        "những",
+    ]
+)
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.UNICODE)
+FEATURES = (
+    "number",
+    "time",
+    "person",
+    "place",
+    "name",
+    "unit",
+    "distance",
+    "rivals",
+    "sentence",
+    "in_question",
+    "length",
+)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    start: int  # offsets in the sentence
+    end: int
+    kind: str
+
+
+def _numbers(text: str) -> list[Phrase]:
+    """A number (digits, with number words or multipliers after it) and its unit, the word after it, or
+    two when they make one word ("ca bệnh")."""
+    found = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    known = lexicon()[0]
+
+    def joined(a: int, b: int) -> bool:  # nothing but spaces between tokens a and b
+        return not text[found[a][1] : found[b][0]].strip(" ")
+
+    out, i = [], 0
+    while i < len(found):
+        if not found[i][2][0].isdigit():
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(found)
+            and joined(j, j + 1)
+            and (found[j + 1][2][0].isdigit() or found[j + 1][2].lower() in NUMBER_WORDS | MULTIPLIERS)
+        ):
+            j += 1
+        end = found[j][1]
+        if j + 1 < len(found) and joined(j, j + 1) and found[j + 1][2][0].isalpha():
+            unit = found[j + 1][2].lower()
+            if unit not in _NOT_UNITS:
+                end = found[j + 1][1]
+                if j + 2 < len(found) and joined(j + 1, j + 2) and (unit, found[j + 2][2].lower()) in known:
+                    end = found[j + 2][1]
+        out.append(Phrase(found[i][0], end, "number"))
+        i = j + 1
+    return out
+
+
+def _named(text: str, kind: str) -> list[Phrase]:
+    out = []
+    runs = names(text)
+    starts = {n.start: n for n in runs}
+    for n in runs:
+        if kind == "person" and not n.person or kind == "place" and not n.place:
+            continue
+        start, end = n.start, n.end
+        if kind == "place":
+            before = text[: n.start].rstrip().split(" ")
+            for k in (2, 1):  # "Bệnh viện Phú Lộc", "xã Minh Phú": the place noun is part of the name
+                if tuple(tokens(" ".join(before[-k:]))) in PLACE_NOUNS:
+                    start = n.start - len(" ".join(before[-k:])) - 1
+                    break
+            while (m := re.match(r",\s*", text[end:])) and end + m.end() in starts:  # "…, Sóc Sơn, Hà Nội"
+                end = starts[end + m.end()].end
+        out.append(Phrase(max(0, start), end, kind))
+    return out
+
+
+def phrases(text: str, wanted: frozenset[str]) -> list[Phrase]:
+    """Candidate phrases of a sentence for the kinds the question asks for, each span once."""
+    out: list[Phrase] = []
+    if "number" in wanted:
+        out += _numbers(text)
+    if "time" in wanted:
+        out += [Phrase(s, e, "time") for s, e in dates(text)]
+    for kind in ("person", "place", "name"):
+        if kind in wanted:
+            out += _named(text, kind)
+    seen, unique = set(), []
+    for p in out:
+        if (p.start, p.end) not in seen:
+            seen.add((p.start, p.end))
+            unique.append(p)
+    return unique
+
+
+def features(
+    text: str, p: Phrase, rivals: int, asked: set[str], unit: str | None, sentence_p: float
+) -> list[float]:
+    words = tokens(text[p.start : p.end])
+    spots = [m.start() for m in re.finditer(r"\w+", text) if m.group().lower() in asked]
+    distance = min((abs(s - p.start) for s in spots), default=200)
+    return [
+        *(float(p.kind == k) for k in ("number", "time", "person", "place", "name")),
+        float(bool(unit) and unit in words),
+        math.log1p(distance),
+        math.log(max(rivals, 1)),
+        sentence_p,
+        sum(w in asked for w in words) / len(words) if words else 1.0,
+        math.log(max(len(words), 1)),
+    ]
+
+
+def candidates(text: str, wanted: frozenset[str], asked: set[str]) -> list[Phrase]:
+    """The candidate phrases not made of the question's own words alone."""
+    return [p for p in phrases(text, wanted) if not all(w in asked for w in tokens(text[p.start : p.end]))]
+
+
+def rows(text: str, cands: list[Phrase], asked: set[str], unit: str | None, sentence_p: float) -> np.ndarray:
+    """The model's feature rows (FEATURES), one per candidate."""
+    by_kind = {k: sum(c.kind == k for c in cands) for k in {c.kind for c in cands}}
+    return np.asarray([features(text, c, by_kind[c.kind], asked, unit, sentence_p) for c in cands]).reshape(
+        -1, len(FEATURES)
+    )
+
+
+def best_phrase(
+    model, text: str, wanted: frozenset[str], asked: set[str], unit: str | None, sentence_p: float
+) -> tuple[Phrase, float] | None:
+    """The most probable candidate phrase and its probability under `model` (a scorer.Linear)."""
+    cands = candidates(text, wanted, asked)
+    if not cands:
+        return None
+    probs = 1.0 / (1.0 + np.exp(-model.apply(rows(text, cands, asked, unit, sentence_p), FEATURES)))
+    i = int(np.argmax(probs))
+    return cands[i], float(probs[i])

@@ -1,0 +1,88 @@
+"""Sentence vectors: one for each sentence of every chunk, pooled from the chunk's own token
+embeddings when it is embedded (models/base.py), so that the answerer can compare the question with
+each sentence (docs/quality.md) without embedding anything at question time.
+
+Sentences are those of `text.sentences.sentence_spans` over the chunk's text; `VERSION` changes when
+that splitting or the pooling does, and a store of another version is built again. Rows are stored as
+int8 codes with one scale per row: a quarter of float32's size (about 6 sentences a chunk), and the
+cosine to the float32 vector stays above 0.999.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+VERSION = 1
+CODES, SCALES, STARTS = "sentences.npy", "sentence_scales.npy", "sentence_starts.npy"
+
+
+def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes and a scale per row (the row's largest magnitude maps to 127)."""
+    vectors = np.asarray(vectors, np.float32)
+    peak = np.abs(vectors).max(1) if len(vectors) else np.zeros(0, np.float32)
+    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    return np.rint(vectors / scales[:, None]).astype(np.int8), scales
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    codes: np.ndarray  # int8, one row per sentence, chunk after chunk
+    scales: np.ndarray  # float32, one per row
+    starts: np.ndarray  # int64, chunk i's rows are codes[starts[i]:starts[i + 1]]
+
+    @classmethod
+    def join(cls, parts: Sequence[tuple[np.ndarray, np.ndarray]], dim: int) -> SentenceVectors:
+        """From (codes, scales) per chunk, in row order: `quantize` of fresh vectors, `part` of kept ones."""
+        codes = np.concatenate([c for c, _ in parts] or [np.zeros((0, dim), np.int8)]).reshape(-1, dim)
+        scales = np.concatenate([s for _, s in parts] or [np.zeros(0, np.float32)]).astype(np.float32)
+        starts = np.concatenate([[0], np.cumsum([len(c) for c, _ in parts])]).astype(np.int64)
+        return cls(codes.astype(np.int8), scales, starts)
+
+    def part(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Chunk `row`'s codes and scales as stored (a build keeps an unchanged article's)."""
+        lo, hi = int(self.starts[row]), int(self.starts[row + 1])
+        return np.asarray(self.codes[lo:hi]), np.asarray(self.scales[lo:hi])
+
+    @property
+    def chunks(self) -> int:
+        return len(self.starts) - 1
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def chunk(self, row: int) -> np.ndarray:
+        """Chunk `row`'s sentence vectors, float32 and normalised."""
+        lo, hi = int(self.starts[row]), int(self.starts[row + 1])
+        v = np.asarray(self.codes[lo:hi], np.float32) * np.asarray(self.scales[lo:hi])[:, None]
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+    def save(self, folder: Path) -> None:
+        np.save(folder / CODES, self.codes)
+        np.save(folder / SCALES, self.scales)
+        np.save(folder / STARTS, self.starts)
+
+    @classmethod
+    def load(cls, folder: Path) -> SentenceVectors:
+        return cls(
+            np.load(folder / CODES, mmap_mode="r"),
+            np.load(folder / SCALES, mmap_mode="r"),
+            np.load(folder / STARTS),
+        )
+
+    def consistent(self, chunks: int) -> bool:
+        s = self.starts
+        return (
+            len(s) == chunks + 1
+            and int(s[0]) == 0
+            and int(s[-1]) == len(self.codes) == len(self.scales)
+            and bool(np.all(np.diff(s) >= 0))
+        )
+
+
+def entry(vectors: SentenceVectors) -> dict:
+    """The manifest's record of them."""
+    return {"version": VERSION, "sentences": len(vectors), "dtype": "int8"}
