@@ -396,7 +396,9 @@ def articles_panel(pipeline, publishers: list[str]) -> ArticleList:
 
 
 # gradio scopes the page's CSS to its container, so the switch is a class on an element inside it
-SHOW_ALL_JS = "(on) => { document.getElementById('rv-tabs').classList.toggle('rv-show-all', !!on); }"
+# On <body>, which Gradio never re-renders: a class on a component's element (the tabs) is overwritten
+# whenever Svelte updates that component, and the passages hid again under a later answer.
+SHOW_ALL_JS = "(on) => { document.body.classList.toggle('rv-show-all', !!on); }"
 
 
 def build_app(

@@ -87,7 +87,7 @@ def set_passages(page, n: int) -> None:
 
 def show_all_passages(page) -> None:
     """Tick "show every passage" and wait for the panel to list them."""
-    shown = "() => document.getElementById('rv-tabs').classList.contains('rv-show-all')"
+    shown = "() => document.body.classList.contains('rv-show-all')"
     until_it_holds(page, page.locator("#rv-show-all input").check, shown, what="every passage shown")
 
 
@@ -310,6 +310,7 @@ def test_example_questions_and_settings(page, ui_pipeline):
     show_all_passages(page)  # shown at once for the latest answer
     ask(page, "Nghị quyết 33 được ban hành ngày nào?")
     panel = page.locator(PANEL)
+    panel.locator(".rv-all h3").wait_for(state="visible", timeout=5_000)  # still shown for a new answer
     assert "Mọi đoạn đã truy xuất (3)" in panel.inner_text()
     assert panel.locator(".rv-all .rv-hit .rv-scores").count() == 3
     assert "điểm gộp" in panel.inner_text() and "được trích [1]" in panel.inner_text()
