@@ -82,7 +82,7 @@ def test_an_engine_failure_is_a_notice_never_a_traceback(ui_pipeline, caplog):
     class Broken:
         settings = ui_pipeline.settings
 
-        def ask(self, question, top_k=None, *, history=None):
+        def ask(self, question, top_k=None, *, history=None, filters=None):
             raise RuntimeError("index exploded")
 
     with caplog.at_level(logging.ERROR, logger="rag.app.ui"):
@@ -220,10 +220,10 @@ class GatedPipeline:
         self.settings = inner.settings
         self.gate = threading.Event()
 
-    def ask(self, question, top_k=None, history=None):
+    def ask(self, question, top_k=None, history=None, filters=None):
         if question.startswith("chậm"):
             assert self.gate.wait(30), "never released"
-        return self.inner.ask(question, top_k, history=history)
+        return self.inner.ask(question, top_k, history=history, filters=filters)
 
     def info(self):
         return self.inner.info()

@@ -207,8 +207,7 @@ def respond(
     chat, turns = list(chat or []), list(turns or [])
     try:
         filters = filters_from(source, since, until)
-        extra = {"filters": filters} if filters is not None else {}  # an engine without filters still works
-        answer = pipeline.ask(question, top_k=int(top_k), history=turns[-HISTORY_TURNS:], **extra)
+        answer = pipeline.ask(question, top_k=int(top_k), history=turns[-HISTORY_TURNS:], filters=filters)
     except QuestionError as exc:
         return chat, gr.skip(), gr.skip(), _notice(str(exc))
     except Exception:  # noqa: BLE001 - the page shows a notice; the log keeps the traceback
@@ -233,10 +232,9 @@ def api_ask(
             raise QuestionError(f"top_k phải là số nguyên từ 1 đến 100, không phải {top_k!r}.")
         if history is not None and not isinstance(history, list):
             raise QuestionError("history phải là danh sách các câu hỏi trước (cũ nhất trước), hoặc để trống.")
-        filters = Filters.parse(source or None, since or None, until or None)
-        extra = {"filters": filters} if filters.active else {}
+        filters = Filters.parse(source or None, since or None, until or None)  # an inactive one is None
         turns = (history or [])[-HISTORY_TURNS:]
-        return pipeline.ask(question, top_k=top_k, history=turns, **extra).to_dict()
+        return pipeline.ask(question, top_k=top_k, history=turns, filters=filters).to_dict()
     except QuestionError as exc:
         return {"question": question, "error": str(exc)}
 
