@@ -45,7 +45,7 @@ from rag import (  # noqa: E402
 )
 from rag.query import scorer as sc  # noqa: E402
 
-HAND = AnswerSettings(scorer="hand")
+HAND = AnswerSettings(scorer="hand", rerank_depth=train_scorer.HAND_DEPTH)
 BASE_ANSWER = replace(
     HAND,
     max_sentences=1,
@@ -70,6 +70,12 @@ class Step:
     lexical: dict = field(default_factory=dict)  # LexicalIndex.from_tokens parameters
     strip: bool = False
     drop: frozenset[str] | None = None  # a learned row: the features its scorer does without
+    depth: int = train_scorer.DEPTH  # a learned row: passages its scorer reranks
+    per_reading: bool = True  # a learned row: abstention thresholds apart with and without diacritics
+
+    @property
+    def fit(self) -> tuple:
+        return (self.drop, self.depth, self.per_reading)
 
 
 def steps() -> list[Step]:
@@ -106,7 +112,8 @@ def steps() -> list[Step]:
         )
     )
     earlier = (r, a, lex)
-    rule = AnswerSettings(abstention="support", office_gate=False)
+    ten = {"depth": train_scorer.HAND_DEPTH, "per_reading": False}
+    rule = AnswerSettings(abstention="support", office_gate=False, rerank_depth=ten["depth"])
     out.append(
         Step(
             "learned scorer instead of the hand weights: coverage, words, title, what the question "
@@ -115,6 +122,7 @@ def steps() -> list[Step]:
             rule,
             lex,
             drop=sc.DENSE_FEATURES | set(sc.NEIGHBOURS),
+            **ten,
         )
     )
     out.append(
@@ -124,13 +132,30 @@ def steps() -> list[Step]:
             rule,
             lex,
             drop=sc.DENSE_FEATURES,
+            **ten,
         )
     )
-    out.append(Step("+ sentence vectors from the passages' token embeddings", r, rule, lex, drop=frozenset()))
+    out.append(
+        Step("+ sentence vectors from the passages' token embeddings", r, rule, lex, drop=frozenset(), **ten)
+    )
+    a = AnswerSettings(rerank_depth=ten["depth"])
+    out.append(
+        Step("+ learned abstention, and 'Ai là Chủ tịch …?' wants a name", r, a, lex, drop=frozenset(), **ten)
+    )
     a = AnswerSettings()
     out.append(
         Step(
-            "+ learned abstention, and 'Ai là Chủ tịch …?' wants a name = shipped",
+            f"+ {a.rerank_depth} passages reranked instead of {ten['depth']}",
+            r,
+            a,
+            lex,
+            drop=frozenset(),
+            per_reading=False,
+        )
+    )
+    out.append(
+        Step(
+            "+ abstention threshold chosen apart for questions without diacritics = shipped",
             r,
             a,
             lex,
@@ -142,6 +167,17 @@ def steps() -> list[Step]:
     assert (r, a, lex) == (final_r, final_a, shipped_lexical), "the last step must be the shipped settings"
     hand_r, hand_a, _ = earlier
     out.append(Step("no diacritics, hand-set pipeline", hand_r, hand_a, lex, strip=True))
+    out.append(
+        Step(
+            "no diacritics, learned, before the two steps above",
+            final_r,
+            AnswerSettings(rerank_depth=ten["depth"]),
+            lex,
+            strip=True,
+            drop=frozenset(),
+            **ten,
+        )
+    )
     out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, drop=frozenset()))
     return out
 
@@ -202,15 +238,17 @@ def main() -> int:
         questions, negatives = train_scorer.collect_all(files, log=lambda m: print(m, file=sys.stderr))
         if args.collected:
             args.collected.write_bytes(pickle.dumps((questions, negatives)))
-    trained: dict[frozenset, sc.Weights] = {}
+    trained: dict[tuple, sc.Weights] = {}
     rows: dict[str, list[str]] = {"tune": [], "report": []}
     shorts = []
     for step in steps():
         answer = step.answer
         if step.drop is not None:
-            if step.drop not in trained:
-                trained[step.drop] = train_scorer.train(questions, negatives, step.drop)[0]
-            answer = replace(answer, weights=trained[step.drop])
+            if step.fit not in trained:
+                trained[step.fit] = train_scorer.train(
+                    questions, negatives, step.drop, step.depth, step.per_reading
+                )[0]
+            answer = replace(answer, weights=trained[step.fit])
         cells = {"tune": [], "report": []}
         for name in SETS:
             store, items, tokenised = loaded[name]
@@ -224,12 +262,12 @@ def main() -> int:
             for part in cells:
                 summary = summarise(outcomes[part])
                 cells[part] += _cells(summary)
-                if step.drop == frozenset() and step.answer == AnswerSettings():
+                if step.fit == (frozenset(), train_scorer.DEPTH, True) and step.answer == AnswerSettings():
                     shorts.append((name, part, "no diacritics" if step.strip else "as typed", summary))
         for part in cells:
             rows[part].append(f"| {step.label} | " + " | ".join(cells[part]) + " |")
         print(f"done: {step.label}", file=sys.stderr, flush=True)
-    assert trained[frozenset()].to_dict() == sc.shipped("vectors").to_dict(), (
+    assert trained[(frozenset(), train_scorer.DEPTH, True)].to_dict() == sc.shipped("vectors").to_dict(), (
         "the shipped weights (rag/query/data/scorer.json) are not what eval/train_scorer.py fits: run it"
     )
     head = " | ".join(

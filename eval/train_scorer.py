@@ -11,14 +11,16 @@ deterministic (L-BFGS from zero), so the same data and code give the same weight
 What is fitted, in order, each on out-of-fold outputs of the one before (5 folds by article):
 - sentence: listwise (softmax) over the sentences of the first 3 retrieved passages; a sentence is
   right when it holds a gold answer;
-- passage: listwise over the 10 retrieved passages; right when from the gold article;
+- passage: listwise over the 30 retrieved passages (`AnswerSettings.rerank_depth`; a shallower
+  depth is fitted from the same collection, `shallower`); right when from the gold article;
 - compose: logistic, P(sentence holds a gold answer), over the sentences of the first 3 reranked;
 - second: the lowest ratio r (p2 >= r x p1 quotes a second sentence) whose answers are on average no
   longer than the earlier pipeline's on the same questions, so that no hit is bought with length;
 - abstain: logistic, answerable (the tuning questions) against unanswerable (the same questions asked
   of the seed articles and of the other set's paragraphs), over the best passage's word coverage and
   the best sentence's log-odds; the threshold is the highest that abstains wrongly on at most 3 % of
-  the questions of every fold of each set, as typed (the target, held on held-out articles);
+  the questions of every fold of each set (the target, held on held-out articles), chosen apart for
+  the questions read with diacritics and those read without them;
 - short: logistic over candidate phrases of the best sentence (right: F1 >= 0.5 with a gold answer);
   the threshold is the lowest at which the given short answers' mean F1 reaches 0.65 on each set.
 Two variants are written: "vectors" (stores with sentence vectors) and "lexical" (without them).
@@ -27,6 +29,7 @@ Two variants are written: "vectors" (stores with sentence vectors) and "lexical"
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import pickle
@@ -49,7 +52,8 @@ from rag.query import short as sh  # noqa: E402
 from rag.query.extract import Answerer, AnswerSettings  # noqa: E402
 
 FOLDS = 5
-DEPTH, PASSAGES = 10, 3
+DEPTH, PASSAGES = AnswerSettings().rerank_depth, 3
+HAND_DEPTH = 10  # the hand-set pipeline reranked 10 passages; its answers are the length budget
 RATIOS = [round(0.3 + 0.05 * i, 2) for i in range(9)]  # 0.30 .. 0.70
 WRONG_ABSTENTION = 3.0  # % of each fold's tuning questions of each set, as typed (the target)
 SHORT_F1 = 0.65
@@ -127,6 +131,20 @@ class Asked:
     terms: list[str] = field(default_factory=list)  # the question's syllables, in order
     unit: str | None = None
     hand_length: int | None = None  # the earlier pipeline's answer length (None: it abstained)
+    folded: bool = False  # read as typed without diacritics (Answerer.read)
+
+
+def shallower(q: Asked, n: int) -> Asked:
+    """The question as if only its first `n` passages had been retrieved."""
+    keep = q.features.owner < n
+    return dataclasses.replace(
+        q,
+        features=q.features.first(n),
+        gold=q.gold[:n],
+        right=q.right[keep],
+        absolute=[x for x, m in zip(q.absolute, keep, strict=True) if m],
+        texts=[x for x, m in zip(q.texts, keep, strict=True) if m],
+    )
 
 
 def collect(
@@ -147,7 +165,7 @@ def collect(
         hand_length = None
         if answerable:
             hand_asked = hand.read(query, vector)
-            reply = hand.compose(hand_asked, hand.rerank(hand_asked, hits))
+            reply = hand.compose(hand_asked, hand.rerank(hand_asked, hits[:HAND_DEPTH]))
             hand_length = None if reply.abstained else len(reply.text)
         out.append(
             Asked(
@@ -165,6 +183,7 @@ def collect(
                 list(query.terms),
                 asked.unit[0] if asked.unit else None,
                 hand_length,
+                asked.folded,
             )
         )
     return out
@@ -342,10 +361,13 @@ def gates(a: Answered | None) -> bool:
     return False
 
 
-def fit_abstention(done: list[Answered | None], negatives: list[Answered | None]) -> tuple[sc.Linear, float]:
+def fit_abstention(
+    done: list[Answered | None], negatives: list[Answered | None]
+) -> tuple[sc.Linear, float, float]:
     """Answerable (the tuning questions) against unanswerable (asked of other stores); each kind of
-    question weighs the same. The threshold: the highest with at most WRONG_ABSTENTION % of each set's
-    tuning questions (as typed) abstaining wrongly in any fold."""
+    question weighs the same. The thresholds, one for questions read with diacritics and one for those
+    read without: the highest with at most WRONG_ABSTENTION % of each set's tuning questions read that
+    way abstaining wrongly in any fold."""
     groups: dict[tuple, list[np.ndarray]] = {}
     for a, label in [(a, 1.0) for a in done] + [(a, 0.0) for a in negatives]:
         if a is None:
@@ -356,22 +378,29 @@ def fit_abstention(done: list[Answered | None], negatives: list[Answered | None]
     sample = np.concatenate([np.full(len(v), 1.0 / len(v)) for v in groups.values()])
     w, b = fit_logistic(X, y, sample)
     model = sc.Linear(sc.ABSTAIN, w, b)
-    typed = [a for a in done if a is not None and a.q.typed == "as typed"]
-    scores = {
-        a_id: float(model.apply(abstain_row(a)[None, :], sc.ABSTAIN)[0]) for a_id, a in enumerate(typed)
-    }
+    thresholds = [
+        _threshold(model, [a for a in done if a is not None and a.q.folded == folded], negatives)
+        for folded in (False, True)
+    ]
+    return model, thresholds[0], thresholds[1]
+
+
+def _threshold(model: sc.Linear, answerable: list[Answered], negatives: list[Answered | None]) -> float:
+    """The highest threshold that keeps every fold of each set within WRONG_ABSTENTION %."""
+    scores = [float(model.apply(abstain_row(a)[None, :], sc.ABSTAIN)[0]) for a in answerable]
     negative = [a for a in negatives if a is not None]
     neg_scores = [float(model.apply(abstain_row(a)[None, :], sc.ABSTAIN)[0]) for a in negative]
     best, curve = None, []
     for t in np.arange(-6.0, 3.0, 0.05):
         ok, row = True, {"threshold": round(float(t), 2)}
-        for set_name in sorted({a.q.set for a in typed}):
-            mine = [i for i, a in enumerate(typed) if a.q.set == set_name]
-            wrong = sum(scores[i] < t or gates(typed[i]) for i in mine) / len(mine) * 100
+        for set_name in sorted({a.q.set for a in answerable}):
+            mine = [i for i, a in enumerate(answerable) if a.q.set == set_name]
+            wrong = sum(scores[i] < t or gates(answerable[i]) for i in mine) / len(mine) * 100
             for f in range(FOLDS):  # on held-out articles: every fold must keep to the target
-                fold = [i for i in mine if typed[i].q.fold == f]
+                fold = [i for i in mine if answerable[i].q.fold == f]
                 ok &= (
-                    sum(scores[i] < t or gates(typed[i]) for i in fold) / len(fold) * 100 <= WRONG_ABSTENTION
+                    sum(scores[i] < t or gates(answerable[i]) for i in fold) / len(fold) * 100
+                    <= WRONG_ABSTENTION
                 )
             row[f"{set_name} wrongly"] = round(wrong, 1)
             theirs = [(s, a) for s, a in zip(neg_scores, negative, strict=True) if a.q.set == set_name]
@@ -384,7 +413,7 @@ def fit_abstention(done: list[Answered | None], negatives: list[Answered | None]
     if VERBOSE:
         for row in curve[::10]:
             print("   ", row)
-    return model, round(best if best is not None else -6.0, 2)
+    return round(best if best is not None else -6.0, 2)
 
 
 def short_rows(a: Answered) -> tuple[list[sh.Phrase], np.ndarray, str]:
@@ -435,16 +464,38 @@ def fit_short(done: list[Answered | None]) -> tuple[sc.Linear, float]:
 
 
 def train(
-    questions: list[Asked], negatives: list[Asked], drop: frozenset[str] = frozenset()
+    questions: list[Asked],
+    negatives: list[Asked],
+    drop: frozenset[str] = frozenset(),
+    depth: int = DEPTH,
+    per_reading: bool = True,
 ) -> tuple[sc.Weights, dict]:
-    """One variant of the scorer: `drop` names features it does without."""
+    """One variant of the scorer: `drop` names features it does without, `depth` how many passages
+    it reranks; without `per_reading` one abstention threshold serves both readings (the one for
+    questions with diacritics, as first shipped)."""
+    if depth < DEPTH:
+        questions = [shallower(q, depth) for q in questions]
+        negatives = [shallower(q, depth) for q in negatives]
     done, neg = out_of_fold(questions, negatives, drop)
     ratio = choose_ratio(done)
-    abstain, below = fit_abstention(done, neg)
+    abstain, below, below_folded = fit_abstention(done, neg)
     short, short_threshold = fit_short(done)
     sentence, passage, compose = fit_models(questions, drop)
-    weights = sc.Weights(sentence, passage, compose, abstain, ratio, below, short, short_threshold)
-    return weights, {"second": ratio, "abstain_below": below, "short_threshold": short_threshold}
+    weights = sc.Weights(
+        sentence,
+        passage,
+        compose,
+        abstain,
+        ratio,
+        below,
+        short,
+        short_threshold,
+        below_folded if per_reading else None,
+    )
+    chosen = {"second": ratio, "abstain_below": below, "short_threshold": short_threshold}
+    if per_reading:
+        chosen["abstain_below_folded"] = below_folded
+    return weights, chosen
 
 
 # --- the run -------------------------------------------------------------------------------------

@@ -84,6 +84,21 @@ def test_abstains_when_the_question_words_are_not_in_the_passage():
         assert answer.hits  # the closest passages are still offered
 
 
+def test_a_question_without_diacritics_has_its_own_abstention_threshold():
+    lexical = sc.shipped("lexical")
+    typed, plain = "Thị xã An Khê tiếp nhận bao nhiêu đơn?", "thi xa an khe tiep nhan bao nhieu don"
+    for below, below_folded, abstained in ((-1e9, 1e9, (False, True)), (1e9, -1e9, (True, False))):
+        w = replace(lexical, abstain_below=below, abstain_below_folded=below_folded)
+        got = tuple(
+            answerer(weights=w).answer(read_query(q), hits_for(ARTICLE)).abstained for q in (typed, plain)
+        )
+        assert got == abstained
+    # weights fitted before there were two thresholds: one serves both
+    old = sc.Weights.from_dict({k: v for k, v in lexical.to_dict().items() if k != "abstain_below_folded"})
+    assert old.abstains_below(True) == old.abstains_below(False) == lexical.abstain_below
+    assert sc.shipped("vectors").abstain_below_folded is not None
+
+
 def test_abstains_on_a_number_question_when_the_passage_has_no_new_number():
     a = answerer()
     text = "Thị xã An Khê tổ chức đối thoại với người dân về COVID-19."

@@ -13,6 +13,7 @@ import pytest
 from rag.eval.metrics import score_one, summarise
 from rag.eval.questions import read_jsonl, read_squad
 from rag.pipeline import Pipeline
+from rag.query.analyse import read_query
 from rag.store.builder import build_store
 from rag.store.store import Store
 from rag.text.normalise import fold
@@ -85,7 +86,32 @@ def test_vinewsqa_sample_questions_in_their_own_words(vinewsqa_sample):
     assert s["answer_chars"] <= 230  # the hits are not bought with longer answers
     assert s["abstention_rate"] <= 4.5
     plain = run(pipeline, items, strip=True)
-    assert plain["answer_hit"] >= 81.5  # measured 83.2 (main: 75.6)
+    assert plain["answer_hit"] >= 81.5  # measured 82.8 (main: 75.6)
+
+
+def _article_rank(hits, article_id):
+    order = list(dict.fromkeys(h.article.id for h in hits))
+    return order.index(article_id) + 1 if article_id in order else None
+
+
+def test_vinewsqa_sample_passages_found_past_the_tenth_are_lifted(vinewsqa_sample):
+    """The scorer reranks 30 passages, not 10: an article the fused search puts past the tenth passage
+    can still reach the first five when its sentences answer (docs/quality.md)."""
+    pipeline, items = vinewsqa_sample
+    retriever = pipeline.current().retriever
+    assert pipeline.current().answerer.settings.rerank_depth == 30
+    lifted = []
+    for it in items:
+        searched = retriever.search(read_query(it.question, retriever.restorer), 30)
+        first = [h.article.id for h in searched[:10]]
+        if it.source in first or _article_rank(searched, it.source) is None:
+            continue
+        rank = _article_rank(pipeline.ask(it.question, top_k=10).hits, it.source)
+        if rank is not None and rank <= 5:
+            lifted.append(it.question)
+    # measured on this sample: 2 ("Các tác giả lí giải nguyên nhân do đâu?" from past the tenth to third);
+    # reranking only the first 10 lifts none by construction
+    assert len(lifted) >= 2, lifted
 
 
 def test_xquad_questions_abstain_against_the_seeds(xquad_sample, pipeline):

@@ -111,7 +111,7 @@ class AnswerSettings:
     weights: sc.Weights | None = None  # learned weights other than the shipped ones (training, ablation)
     passages: int = 3  # how many top passages sentences are drawn from
     max_sentences: int = 2
-    rerank_depth: int = 10  # passages reranked
+    rerank_depth: int = 30  # passages reranked (and retrieved at least)
     abstention: str = "learned"  # "learned" (the abstain model) or "support" (below min_support)
     number_gate: bool = True  # abstain on "bao nhiêu" when the best passage has no new number
     office_gate: bool = True  # abstain on "Ai là Chủ tịch …?" when the quoted sentence names no one new
@@ -429,7 +429,8 @@ class Answerer:
         """The abstention model: the best passage's coverage of the question, and how probable the best
         sentence is."""
         x = np.array([[self.support(asked, hits[0]), sc.logit(best.score)]])
-        return float(self.weights.abstain.apply(x, sc.ABSTAIN)[0]) >= self.weights.abstain_below
+        score = float(self.weights.abstain.apply(x, sc.ABSTAIN)[0])
+        return score >= self.weights.abstains_below(asked.folded)
 
     # --- answering ----------------------------------------------------------------------------
 

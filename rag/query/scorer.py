@@ -97,6 +97,9 @@ class Weights:
     abstain_below: float  # the answer abstains when the abstention model's score is under this
     short: Linear | None = None
     short_threshold: float = 1.0
+    # the same for a question typed without diacritics: its scores run lower (a restored question
+    # matches less of its passage), so one threshold abstained more on those (docs/quality.md)
+    abstain_below_folded: float | None = None
 
     @property
     def uses_vectors(self) -> bool:
@@ -105,6 +108,8 @@ class Weights:
     def to_dict(self) -> dict:
         out = {name: getattr(self, name).to_dict() for name in ("sentence", "passage", "compose", "abstain")}
         out.update(second=self.second, abstain_below=self.abstain_below, short_threshold=self.short_threshold)
+        if self.abstain_below_folded is not None:
+            out["abstain_below_folded"] = self.abstain_below_folded
         if self.short is not None:
             out["short"] = self.short.to_dict()
         return out
@@ -119,7 +124,14 @@ class Weights:
             abstain_below=float(d["abstain_below"]),
             short=short,
             short_threshold=float(d.get("short_threshold", 1.0)),
+            abstain_below_folded=(float(d["abstain_below_folded"]) if "abstain_below_folded" in d else None),
         )
+
+    def abstains_below(self, folded: bool) -> float:
+        """The abstention threshold for a question typed with diacritics or without them."""
+        if folded and self.abstain_below_folded is not None:
+            return self.abstain_below_folded
+        return self.abstain_below
 
 
 @lru_cache(maxsize=4)
@@ -202,6 +214,20 @@ class Features:
     @property
     def owner(self) -> np.ndarray:
         return np.array([j for j, _, _ in self.keys], dtype=np.int64)
+
+    def first(self, n: int) -> Features:
+        """The features the first `n` passages alone would have given (the dense z-score is taken
+        among their sentences only), so that one collection at a depth serves every shallower one."""
+        keep = self.owner < n
+        rows = self.rows[keep].copy()
+        if len(rows):
+            rows[:, _COL["dense_z"]] = zscores(rows[:, _COL["dense"]])
+        return Features(
+            [k for k, m in zip(self.keys, keep, strict=True) if m],
+            rows,
+            {name: v[:n] for name, v in self.retrieval.items()},
+            self.support[:n],
+        )
 
 
 def scores(f: Features, w: Weights) -> tuple[np.ndarray, np.ndarray]:
