@@ -60,8 +60,8 @@ def test_xquad_sample_retrieval_and_answers(xquad_sample):
     pipeline, items = xquad_sample
     s = run(pipeline, items)
     assert s["questions"] == len(items) > 250
-    # measured on this sample: R@1 96.6, R@5 100, answer hit 87.2, abstained 2.8 (main before the learned
-    # scorer: 96.9, 100, 88.4, 2.0: on these 12 articles it is 1.2 points under, on both full sets over)
+    # measured on this sample: R@1 96.6, R@5 100, answer hit 86.9, abstained 3.1 (main before the learned
+    # scorer: 96.9, 100, 88.4, 2.0: on these 12 articles it is 1.5 points under, on both full sets over)
     assert s["recall@1"] >= 95.5 and s["recall@5"] >= 99.0
     assert s["answer_hit"] >= 86.5
     assert s["abstention_rate"] <= 3.5
@@ -79,7 +79,7 @@ def test_vinewsqa_sample_questions_in_their_own_words(vinewsqa_sample):
     pipeline, items = vinewsqa_sample
     s = run(pipeline, items)
     assert s["questions"] == len(items) == 250
-    # measured on this sample: R@1 93.6, answer hit 84.0, token recall 87.2, 203 characters, abstained
+    # measured on this sample: R@1 93.6, answer hit 84.0, token recall 87.2, 196 characters, abstained
     # 3.2 (main before the learned scorer: 92.0, 80.8, 84.5, 197, 3.2)
     assert s["recall@1"] >= 92.5
     assert s["answer_hit"] >= 82.5 and s["token_recall"] >= 85.5
