@@ -49,7 +49,7 @@ def answered(page, send) -> None:
     page.wait_for_function(
         """n => { const a = document.querySelectorAll('#rv-chat .rv-answer')[n];
                   const p = document.querySelector('#rv-sources .rv-panel');
-                  return a && p && a.classList.contains('rv-current'); }""",
+                  return a && p && a.classList.contains('rv-current') && p.dataset.shows === String(n); }""",
         arg=before,
         timeout=10_000,
     )

@@ -11,12 +11,14 @@ function answers() {
 }
 
 function show(answer, n) {
-  // the answer's own sources, copied into the panel; [n] marked and scrolled to
-  if (!answer) return;
-  const own = answer.querySelector('.rv-own');
-  if (!own) return;
-  answers().forEach((a) => a.classList.toggle('rv-current', a === answer));
-  panel.innerHTML = own.querySelector('.rv-own-body').innerHTML;
+  // the answer's own sources, copied into the panel; [n] marked and scrolled to. -> whether shown
+  const own = answer && answer.querySelector('.rv-own');
+  const body = own && own.querySelector('.rv-own-body');
+  if (!body) return false;
+  const all = answers();
+  all.forEach((a) => a.classList.toggle('rv-current', a === answer));
+  panel.innerHTML = body.innerHTML;
+  panel.dataset.shows = String(all.indexOf(answer));  // which answer the panel holds (the tests wait on it)
   if (!wide() && n) own.open = true;
   const scope = wide() ? panel : own;
   scope.querySelectorAll('.rv-card.rv-target').forEach((c) => c.classList.remove('rv-target'));
@@ -27,6 +29,7 @@ function show(answer, n) {
       card.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     }
   }
+  return true;
 }
 
 function plainText(answer) {
@@ -75,11 +78,11 @@ document.addEventListener('click', (event) => {
     event.preventDefault();
     event.stopPropagation();
     const m = cite.getAttribute('href').match(/s(\d+)$/);
-    show(cite.closest('.rv-answer'), m ? m[1] : null);
+    picked(cite.closest('.rv-answer'), m ? m[1] : null);
     return;
   }
   const answer = target.closest('#rv-chat .rv-answer');
-  if (answer && !target.closest('.rv-own')) show(answer, null);
+  if (answer && !target.closest('.rv-own')) picked(answer, null);
 }, true);
 
 // "Xem toàn bài": scroll the whole article to the quoted sentence
@@ -91,13 +94,31 @@ document.addEventListener('toggle', (event) => {
   if (mark) body.scrollTop = Math.max(0, mark.offsetTop - 48);
 }, true);
 
-// a new answer: its sources go to the panel
+// a new answer: its sources go to the panel. The chat may insert an answer's bubble before its
+// sources are rendered into it, or re-create the bubble, so the latest answer is shown on the first
+// change that finds its sources, and again if its bubble is replaced, unless a reader picked another.
 let seen = 0;
+let shownLatest = null;
+let readerPicked = false;
+
+function picked(answer, n) {
+  const all = answers();
+  readerPicked = answer !== all[all.length - 1];
+  show(answer, n);
+}
+
 new MutationObserver(() => {
   const all = answers();
+  const latest = all[all.length - 1];
   if (all.length !== seen) {
     seen = all.length;
-    if (all.length) show(all[all.length - 1], null);
-    else panel.innerHTML = empty;
+    readerPicked = false;
+    if (!latest) {
+      panel.innerHTML = empty;
+      delete panel.dataset.shows;
+      shownLatest = null;
+      return;
+    }
   }
+  if (latest && !readerPicked && latest !== shownLatest && show(latest, null)) shownLatest = latest;
 }).observe(document.body, { childList: true, subtree: true });
