@@ -45,7 +45,7 @@ import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
 import rag  # noqa: E402
-from rag.eval.runner import STORE_KIND  # noqa: E402
+from rag.eval.runner import store_kind  # noqa: E402
 from rag.query import evidence as ev  # noqa: E402
 from rag.query import scorer as sc  # noqa: E402
 from rag.query import short as sh  # noqa: E402
@@ -509,7 +509,7 @@ def seeds_store(settings: rag.Settings, embedder) -> rag.Store:
     """The seed articles in a store of their own under the cache folder (the questions' negatives)."""
     articles, _ = rag.read_articles(settings.seeds, settings.root)
     key = hashlib.sha256("".join(a.content_hash for a in articles).encode()).hexdigest()[:16]
-    folder = settings.cache_dir / "eval-stores" / f"seeds-{key}-{settings.backend}-{STORE_KIND}"
+    folder = settings.cache_dir / "eval-stores" / f"seeds-{key}-{settings.backend}-{store_kind(settings)}"
     rag.build_store(articles, folder, embedder, settings.chunking)
     return rag.Store.load(folder)
 

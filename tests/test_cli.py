@@ -238,6 +238,7 @@ def test_missing_damaged_or_foreign_store(tmp_path, cli_store):
         ("RAG_EMBED_WORKERS", "0", "whole number of 1 or more"),
         ("RAG_BACKEND", "nope", "choose onnx-int8, onnx or torch"),
         ("RAG_DENSE_INDEX", "nope", "choose auto, flat, hnsw or ivf"),
+        ("RAG_SENTENCE_VECTORS", "mean", "choose encoded or pooled"),
         ("RAG_SPIN", "yes", "choose 0 or 1"),
         ("RAG_RAY_SHARD_ARTICLES", "0", "whole number of 1 or more"),
         ("RAG_CACHE_DIR", "{file}/cache", "is not a folder"),

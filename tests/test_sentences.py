@@ -1,7 +1,10 @@
-"""Sentence vectors: pooled from the passage's own token embeddings at index time, kept with the chunks."""
+"""Sentence vectors, made at index time and kept with the chunks: each sentence embedded alone
+("encoded", the default) or pooled from the passage's own token embeddings ("pooled")."""
 
 import numpy as np
+import pytest
 
+from rag.models import load_embedder
 from rag.store.builder import build_store
 from rag.store.store import Store
 from rag.text.sentences import sentence_spans
@@ -11,9 +14,15 @@ from .test_answer import ARTICLE, OTHER
 AN_KHE, HA_GIANG = ARTICLE, OTHER  # the hand-made articles of the answerer's tests
 
 
+@pytest.fixture(scope="module", params=["encoded", "pooled"])
+def kind_embedder(request, seed_settings):
+    return load_embedder(seed_settings, sentence_vectors=request.param)
+
+
 def test_one_vector_per_sentence_of_every_chunk_and_the_right_one_is_closest(
-    tmp_path, embedder, seed_settings
+    tmp_path, kind_embedder, seed_settings
 ):
+    embedder = kind_embedder
     store_dir = tmp_path / "store"
     build_store([AN_KHE, HA_GIANG], store_dir, embedder, seed_settings.chunking)
     store = Store.load(store_dir)
@@ -25,6 +34,33 @@ def test_one_vector_per_sentence_of_every_chunk_and_the_right_one_is_closest(
     [q] = embedder.encode_queries(["Ai là Bí thư Thị ủy An Khê?"])
     an_khe = store.sentences.chunk(store.rows["an-khe"].start)
     assert int(np.argmax(an_khe @ q)) == 2  # the sentence naming the Bí thư, not the others
+    assert store.manifest["sentences"]["kind"] == embedder.sentence_vectors
+
+
+def test_an_encoded_sentence_vector_is_the_sentence_embedded_alone(tmp_path, seed_settings):
+    embedder = load_embedder(seed_settings, sentence_vectors="encoded")
+    store_dir = tmp_path / "store"
+    build_store([AN_KHE], store_dir, embedder, seed_settings.chunking)
+    store = Store.load(store_dir)
+    row = store.rows["an-khe"].start
+    chunk = store.chunks[row]
+    alone = embedder.encode_passages([chunk.text[a:b] for a, b in sentence_spans(chunk.text)])
+    kept = store.sentences.chunk(row)
+    assert kept.shape == alone.shape
+    assert np.all(np.sum(kept * alone, axis=1) > 0.999)  # the same vectors, up to their int8 storage
+
+
+def test_another_kind_of_sentence_vectors_embeds_the_store_again(tmp_path, seed_settings):
+    store_dir = tmp_path / "store"
+    pooled = load_embedder(seed_settings, sentence_vectors="pooled")
+    build_store([AN_KHE, HA_GIANG], store_dir, pooled, seed_settings.chunking)
+    encoded = load_embedder(seed_settings, sentence_vectors="encoded")
+    report = build_store([AN_KHE, HA_GIANG], store_dir, encoded, seed_settings.chunking)
+    assert report.embedded_chunks == len(Store.load(store_dir).chunks)
+    assert "encoded sentence vectors" in report.full_rebuild_reason
+    assert Store.load(store_dir).manifest["sentences"]["kind"] == "encoded"
+    again = build_store([AN_KHE, HA_GIANG], store_dir, encoded, seed_settings.chunking)
+    assert again.embedded_chunks == 0  # the same kind: everything kept
 
 
 def test_a_later_build_keeps_the_unchanged_articles_sentence_vectors(tmp_path, embedder, seed_settings):

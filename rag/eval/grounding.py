@@ -29,7 +29,7 @@ from ..config import Settings
 from ..errors import RagError
 from ..ingest.jsonl import read_records
 from ..schema import Answer, Article
-from ..store.sentences import VERSION as SENTENCES_VERSION
+from ..store.sentences import tag as sentence_tag
 from ..text.entities import gazetteer, name_key
 from ..text.normalise import nfc
 from .metrics import contains_answer
@@ -79,10 +79,10 @@ def store_articles(rows: list[dict], settings: Settings, data_dir: Path) -> list
 
 
 def store_dir(articles: list[Article], settings: Settings) -> Path:
-    """A cached store per set of articles, backend and kind of sentence vectors (as runner.STORE_KIND:
+    """A cached store per set of articles, backend and kind of sentence vectors (store/sentences.py, `tag`:
     a checkout whose stores have none keeps its own copy instead of rebuilding this one)."""
     digest = hashlib.sha256("\n".join(sorted(a.id for a in articles)).encode()).hexdigest()[:16]
-    name = f"seeds-vietnews-{digest}-{settings.backend}-s{SENTENCES_VERSION}"
+    name = f"seeds-vietnews-{digest}-{settings.backend}-{sentence_tag(settings.sentence_vectors)}"
     return settings.cache_dir / "eval-stores" / name
 
 

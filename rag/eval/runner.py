@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..config import Settings
 from ..errors import RagError
 from ..ingest.jsonl import read_records
-from ..store.sentences import VERSION as SENTENCES_VERSION
+from ..store.sentences import tag as sentence_tag
 from ..text.normalise import fold
 from .conversations import is_conversation_set
 from .grounding import set_kind
@@ -66,15 +66,16 @@ def format_table(title: str, summary: dict) -> str:
     return "\n".join(lines)
 
 
-# In the name of a cached store: checkouts whose stores differ (an older one without sentence vectors)
-# keep separate copies rather than rebuilding one another's.
-STORE_KIND = f"s{SENTENCES_VERSION}"
+def store_kind(settings: Settings) -> str:
+    """The kind of store in a cached store's name (store/sentences.py, `tag`)."""
+    return sentence_tag(settings.sentence_vectors)
 
 
 def eval_store_dir(path: Path, settings: Settings) -> Path:
     """A cached store per question file and backend: a second run reuses its vectors."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return settings.cache_dir / "eval-stores" / f"{path.stem}-{digest}-{settings.backend}-{STORE_KIND}"
+    name = f"{path.stem}-{digest}-{settings.backend}-{store_kind(settings)}"
+    return settings.cache_dir / "eval-stores" / name
 
 
 def squad_store(

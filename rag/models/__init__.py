@@ -25,4 +25,6 @@ def load_embedder(settings: Settings | None = None, **changes) -> Embedder:
     settings = (settings or Settings()).with_(**changes)
     module, name, options = BACKENDS[settings.backend]
     cls = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    return cls.from_settings(settings, **options)
+    embedder = cls.from_settings(settings, **options)
+    embedder.sentence_vectors = settings.sentence_vectors  # how every backend makes them (base.py)
+    return embedder

@@ -50,6 +50,7 @@ class OnnxEmbedder(Embedder):
         self.model = model
         self.backend = "onnx-int8" if int8 else "onnx"
         self._int8 = int8
+        self.runs_alone = int8
         self._variant = f"{self.backend}/{onnx_file.stem}-v{EXPORT_VERSION}"
         st_config = _read_json(folder / "sentence_bert_config.json")
         prompts = _read_json(folder / "config_sentence_transformers.json").get("prompts") or {}
@@ -133,7 +134,7 @@ class OnnxEmbedder(Embedder):
         """int8 one passage at a time, as `encode_passages`."""
         return super().encode_passages_with_sentences(texts, spans, 1 if self._int8 else batch_size, progress)
 
-    def _encode_documents_with_sentences(
+    def _pool_documents_with_sentences(
         self, texts: list[str], spans: list[Spans]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         enc, inputs = self._inputs([self._doc_prompt + t for t in texts])

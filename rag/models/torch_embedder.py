@@ -60,7 +60,7 @@ class TorchEmbedder(Embedder):
 
     makes_sentence_vectors = True
 
-    def _encode_documents_with_sentences(
+    def _pool_documents_with_sentences(
         self, texts: list[str], spans: list[Spans]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         import torch

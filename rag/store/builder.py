@@ -364,7 +364,7 @@ def _write_step(
         counts,
         started,
         plan.known_articles,
-        sentence_entry(sentences) if sentences is not None else None,
+        sentence_entry(sentences, embedder.sentence_vectors) if sentences is not None else None,
     )
     name = new_generation_name()
     with atomic_path(plan.store_dir / name) as tmp:

@@ -16,7 +16,7 @@ from ..errors import DamagedStoreError, StoreError
 from ..lexical.bm25 import SETTINGS as LEXICAL_SETTINGS
 from ..models.base import Embedder, same_vectors
 from ..schema import Article
-from .sentences import VERSION as SENTENCES_VERSION
+from .sentences import same_kind
 
 FILE = "manifest.json"
 FORMAT_VERSION = 2  # 2: float16 vectors.npy, IVF dense index, BM25 term counts; version 1 still reads
@@ -110,6 +110,7 @@ def reuse_problem(manifest: dict, embedder: Embedder, chunking: ChunkSettings) -
         return f"the {embedder.backend} model was exported again ({emb.get('variant')} -> {embedder.variant})"
     if manifest["chunking"] != chunking.to_dict():
         return "chunking settings changed"
-    if embedder.makes_sentence_vectors and manifest.get("sentences", {}).get("version") != SENTENCES_VERSION:
-        return "the store has no sentence vectors of the current kind"
+    kind = embedder.sentence_vectors
+    if embedder.makes_sentence_vectors and not same_kind(manifest.get("sentences"), kind):
+        return f"the store has no {kind} sentence vectors (RAG_SENTENCE_VECTORS)"
     return None

@@ -65,7 +65,8 @@ class ModelIdentity:
     backend: str
     variant: str
     dim: int
-    makes_sentence_vectors: bool = False  # the workers' embedder pools sentence vectors (Prepared.sentences)
+    makes_sentence_vectors: bool = False  # the workers' embedder makes sentence vectors (Prepared.sentences)
+    sentence_vectors: str = "pooled"  # how (config.SENTENCE_VECTORS)
 
 
 def _worker_class():
@@ -86,7 +87,10 @@ def _worker_class():
 
         def identity(self) -> tuple[ModelIdentity, int]:
             e = self.local.embedder
-            return ModelIdentity(e.model, e.backend, e.variant, e.dim, e.makes_sentence_vectors), self.pid
+            identity = ModelIdentity(
+                e.model, e.backend, e.variant, e.dim, e.makes_sentence_vectors, e.sentence_vectors
+            )
+            return identity, self.pid
 
         def cpu_seconds(self) -> float:
             import resource
@@ -119,7 +123,7 @@ class RayBackend:
         self.settings = settings
         # the model as this run chose it; paths, cache and device are each worker machine's own
         self.choices = {"model": build.model, "backend": build.backend, "threads": build.threads,
-                        "spin": build.spin}  # fmt: skip
+                        "spin": build.spin, "sentence_vectors": build.sentence_vectors}  # fmt: skip
         self.spool = build.store / SPOOL
         self.started_cluster = False
         self.workers: list = []
@@ -295,7 +299,13 @@ class RayBackend:
         articles' contents only."""
         h = hashlib.sha256(
             json.dumps(
-                [self.identity.model, self.identity.variant, chunking.to_dict(), SENTENCES_VERSION]
+                [
+                    self.identity.model,
+                    self.identity.variant,
+                    chunking.to_dict(),
+                    SENTENCES_VERSION,
+                    self.identity.sentence_vectors,
+                ]
             ).encode()
         )
         for a, _ in shard:

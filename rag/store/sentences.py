@@ -83,6 +83,19 @@ class SentenceVectors:
         )
 
 
-def entry(vectors: SentenceVectors) -> dict:
-    """The manifest's record of them."""
-    return {"version": VERSION, "sentences": len(vectors), "dtype": "int8"}
+def entry(vectors: SentenceVectors, kind: str) -> dict:
+    """The manifest's record of them; `kind` is how they were made (config.SENTENCE_VECTORS)."""
+    return {"version": VERSION, "kind": kind, "sentences": len(vectors), "dtype": "int8"}
+
+
+def same_kind(record: dict | None, kind: str) -> bool:
+    """True when a manifest's record is of sentence vectors made as `kind` (a record without one
+    predates "encoded": its vectors were pooled)."""
+    return bool(record) and record.get("version") == VERSION and record.get("kind", "pooled") == kind
+
+
+def tag(kind: str) -> str:
+    """In the names of cached evaluation stores: checkouts or settings whose stores differ (an older
+    one without sentence vectors, pooled against encoded ones) keep separate copies rather than
+    rebuilding one another's."""
+    return f"s{VERSION}-{kind}"
