@@ -1,6 +1,6 @@
 """The quality steps of docs/quality.md, measured one change at a time in one run, on both question sets.
 
-usage: python eval/ablation.py [--xquad FILE] [--vinewsqa FILE] [--no-timing] [--collected FILE]
+usage: python eval/ablation.py [--xquad FILE] [--vinewsqa FILE] [--no-timing] [--collected PREFIX]
 
 Each row adds one change to the row above it, from the plain baseline (reciprocal-rank fusion of
 dense search and BM25 on syllables, answer = the one sentence sharing most question syllables) through
@@ -72,10 +72,11 @@ class Step:
     drop: frozenset[str] | None = None  # a learned row: the features its scorer does without
     depth: int = train_scorer.DEPTH  # a learned row: passages its scorer reranks
     per_reading: bool = True  # a learned row: abstention thresholds apart with and without diacritics
+    sentence_vectors: str = "pooled"  # how the store's sentence vectors are made (RAG_SENTENCE_VECTORS)
 
     @property
     def fit(self) -> tuple:
-        return (self.drop, self.depth, self.per_reading)
+        return (self.sentence_vectors, self.drop, self.depth, self.per_reading)
 
 
 def steps() -> list[Step]:
@@ -153,23 +154,19 @@ def steps() -> list[Step]:
             per_reading=False,
         )
     )
-    out.append(
-        Step(
-            "+ abstention threshold chosen apart for questions without diacritics = shipped",
-            r,
-            a,
-            lex,
-            drop=frozenset(),
-        )
-    )
+    apart = "+ abstention threshold chosen apart for questions without diacritics"
+    out.append(Step(apart, r, a, lex, drop=frozenset()))
+    encoded = {"drop": frozenset(), "sentence_vectors": "encoded"}
+    out.append(Step("+ sentence vectors from each sentence embedded alone = shipped", r, a, lex, **encoded))
     final_r, final_a = RetrievalSettings(), AnswerSettings()
     shipped_lexical = {"k1": LEXICAL_SETTINGS["k1"], "pairs": LEXICAL_SETTINGS["terms"] == "syllables+pairs"}
     assert (r, a, lex) == (final_r, final_a, shipped_lexical), "the last step must be the shipped settings"
+    assert out[-1].sentence_vectors == Settings().sentence_vectors, "the last step must be the shipped store"
     hand_r, hand_a, _ = earlier
     out.append(Step("no diacritics, hand-set pipeline", hand_r, hand_a, lex, strip=True))
     out.append(
         Step(
-            "no diacritics, learned, before the two steps above",
+            "no diacritics, learned, before the three steps above",
             final_r,
             AnswerSettings(rerank_depth=ten["depth"]),
             lex,
@@ -178,7 +175,9 @@ def steps() -> list[Step]:
             **ten,
         )
     )
-    out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, drop=frozenset()))
+    before = "no diacritics, before the step above"
+    out.append(Step(before, final_r, final_a, lex, strip=True, drop=frozenset()))
+    out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, **encoded))
     return out
 
 
@@ -221,23 +220,32 @@ def main() -> int:
     ap.add_argument("--xquad", type=Path, default=shared / "xquad-vi" / "xquad.vi.json")
     ap.add_argument("--vinewsqa", type=Path, default=shared / "vinewsqa-dev" / "dev_ViNewsQA.json")
     ap.add_argument("--no-timing", action="store_true", help="skip the uncached before/after timing")
-    ap.add_argument("--collected", type=Path, help="train_scorer's collected questions, kept in this file")
+    ap.add_argument(
+        "--collected", type=Path, help="train_scorer's collected questions, kept in PREFIX-<kind>.pkl"
+    )
     args = ap.parse_args()
     files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
     settings = Settings()
-    embedder = load_embedder(settings)
-    cached = QueryCache(embedder)
-    loaded = {}
-    for name, path in files.items():
-        articles, items = read_squad(path)
-        store, _ = squad_store(path, articles, settings, embedder)
-        loaded[name] = (store, items, [tokens(t) for t in store.index_texts()])
-    if args.collected and args.collected.is_file():
-        questions, negatives = train_scorer.load_collected(args.collected)
-    else:
-        questions, negatives = train_scorer.collect_all(files, log=lambda m: print(m, file=sys.stderr))
-        if args.collected:
-            args.collected.write_bytes(pickle.dumps((questions, negatives)))
+    shipped_fit = (settings.sentence_vectors, frozenset(), train_scorer.DEPTH, True)
+    kinds = sorted({step.sentence_vectors for step in steps()})
+    loaded, collected, cached = {}, {}, {}
+    for kind in kinds:
+        # the stores differ only in their sentence vectors, the questions' vectors do not
+        kind_settings = settings.with_(sentence_vectors=kind)
+        embedder = load_embedder(kind_settings)
+        cached.setdefault("query", QueryCache(embedder))
+        for name, path in files.items():
+            articles, items = read_squad(path)
+            store, _ = squad_store(path, articles, kind_settings, embedder)
+            loaded[kind, name] = (store, items, [tokens(t) for t in store.index_texts()])
+        kept = args.collected and args.collected.with_name(f"{args.collected.name}-{kind}.pkl")
+        if kept and kept.is_file():
+            collected[kind] = train_scorer.load_collected(kept)
+        else:
+            log = lambda m, kind=kind: print(f"{kind}: {m}", file=sys.stderr)  # noqa: E731
+            collected[kind] = train_scorer.collect_all(files, log=log, settings=kind_settings)
+            if kept:
+                kept.write_bytes(pickle.dumps(collected[kind]))
     trained: dict[tuple, sc.Weights] = {}
     rows: dict[str, list[str]] = {"tune": [], "report": []}
     shorts = []
@@ -245,16 +253,17 @@ def main() -> int:
         answer = step.answer
         if step.drop is not None:
             if step.fit not in trained:
+                questions, negatives = collected[step.sentence_vectors]
                 trained[step.fit] = train_scorer.train(
                     questions, negatives, step.drop, step.depth, step.per_reading
                 )[0]
             answer = replace(answer, weights=trained[step.fit])
         cells = {"tune": [], "report": []}
         for name in SETS:
-            store, items, tokenised = loaded[name]
+            store, items, tokenised = loaded[step.sentence_vectors, name]
             step_store = replace(store, lexical=LexicalIndex.from_tokens(tokenised, **step.lexical))
             s = settings.with_(store_dir=store.folder.parent)
-            pipeline = Pipeline(s, step_store, cached, step.retrieval, answer, follow=False)
+            pipeline = Pipeline(s, step_store, cached["query"], step.retrieval, answer, follow=False)
             outcomes = {"tune": [], "report": []}
             for it in items:
                 asked = fold(it.question) if step.strip else it.question
@@ -262,25 +271,30 @@ def main() -> int:
             for part in cells:
                 summary = summarise(outcomes[part])
                 cells[part] += _cells(summary)
-                if step.fit == (frozenset(), train_scorer.DEPTH, True) and step.answer == AnswerSettings():
+                if step.fit == shipped_fit and step.answer == AnswerSettings():
                     shorts.append((name, part, "no diacritics" if step.strip else "as typed", summary))
         for part in cells:
             rows[part].append(f"| {step.label} | " + " | ".join(cells[part]) + " |")
         print(f"done: {step.label}", file=sys.stderr, flush=True)
-    assert trained[(frozenset(), train_scorer.DEPTH, True)].to_dict() == sc.shipped("vectors").to_dict(), (
-        "the shipped weights (rag/query/data/scorer.json) are not what eval/train_scorer.py fits: run it"
-    )
+    pooled_fit = ("pooled", *shipped_fit[1:])
+    for fit in (shipped_fit, pooled_fit):
+        assert trained[fit].to_dict() == sc.shipped(sc.variant_for(fit[0])).to_dict(), (
+            "the shipped weights (rag/query/data/scorer.json) are not what eval/train_scorer.py fits: run it"
+        )
     head = " | ".join(
         f"{s} {c}"
         for s in ("XQuAD-vi", "ViNewsQA")
         for c in ("R@1", "R@5", "hit", "tokens", "chars", "abstained")
     )
     for part in ("report", "tune"):
-        n = {name: sum(split_of(it.group) == part for it in loaded[name][1]) for name in SETS}
+        n = {
+            name: sum(split_of(it.group) == part for it in loaded[settings.sentence_vectors, name][1])
+            for name in SETS
+        }
         label = {"report": "reporting", "tune": "tuning"}[part]
         print(
             f"\n{label} parts: XQuAD-vi {n['xquad']} questions, ViNewsQA {n['vinewsqa']}; "
-            f"{embedder.model} ({embedder.backend})\n"
+            f"{cached['query'].model} ({cached['query'].backend})\n"
         )
         print(f"| step | {head} |")
         print("|---" * 13 + "|")
@@ -290,8 +304,8 @@ def main() -> int:
         print(f"| {name} | {part} | {typed} | {s['short_answers']} | {s['short_em']} | {s['short_f1']} |")
     if not args.no_timing:
         for name in SETS:
-            store, items, tokenised = loaded[name]
-            base, shipped = timing(store, embedder, tokenised, items[:600], settings)
+            store, items, tokenised = loaded[settings.sentence_vectors, name]
+            base, shipped = timing(store, cached["query"].inner, tokenised, items[:600], settings)
             print(
                 f"\n{name}: median seconds per question, uncached, interleaved: baseline {base:.4f}, "
                 f"shipped {shipped:.4f} ({shipped / base:.2f}x)"

@@ -23,7 +23,9 @@ What is fitted, in order, each on out-of-fold outputs of the one before (5 folds
   the questions read with diacritics and those read without them;
 - short: logistic over candidate phrases of the best sentence (right: F1 >= 0.5 with a gold answer);
   the threshold is the lowest at which the given short answers' mean F1 reaches 0.65 on each set.
-Two variants are written: "vectors" (stores with sentence vectors) and "lexical" (without them).
+Three variants are written (`scorer.variant_for`): "vectors" for stores of encoded sentence vectors
+(the default), "pooled" for stores of pooled ones (each fitted on stores of its own kind: the
+questions are collected once for each), and "lexical" for stores without them.
 """
 
 from __future__ import annotations
@@ -151,7 +153,10 @@ def collect(
     pipeline: rag.Pipeline, hand: Answerer, items, set_name: str, typed: str, answerable: bool
 ) -> list[Asked]:
     engine = pipeline.current()
-    answerer = Answerer(engine.store.lexical, AnswerSettings(), engine.answerer.sentence_vectors)
+    store = engine.store
+    answerer = Answerer(
+        store.lexical, AnswerSettings(), store.sentence_vectors, sentence_kind=store.sentence_kind
+    )
     out = []
     for it in items:
         text = rag.fold(it.question) if typed == "no diacritics" else it.question
@@ -514,10 +519,13 @@ def seeds_store(settings: rag.Settings, embedder) -> rag.Store:
     return rag.Store.load(folder)
 
 
-def collect_all(files: dict[str, Path], log=print) -> tuple[list[Asked], list[Asked]]:
+def collect_all(
+    files: dict[str, Path], log=print, settings: rag.Settings | None = None
+) -> tuple[list[Asked], list[Asked]]:
     """The tuning questions of both sets, as typed and without diacritics, each asked of its own
-    paragraphs (answerable) and of the seed articles and the other set's paragraphs (unanswerable)."""
-    settings = rag.Settings()
+    paragraphs (answerable) and of the seed articles and the other set's paragraphs (unanswerable),
+    with the stores `settings` make (the shipped ones by default)."""
+    settings = settings or rag.Settings()
     embedder = rag.load_embedder(settings)
     pipelines, tune = {}, {}
     for name, path in files.items():
@@ -570,21 +578,34 @@ def main() -> int:
     ap.add_argument(
         "--check", action="store_true", help="fit again and compare with --out instead of writing"
     )
-    ap.add_argument("--collected", type=Path, help="keep what was collected in this file, and reuse it")
+    ap.add_argument(
+        "--collected", type=Path, help="keep what was collected in PREFIX-<kind>.pkl, and reuse it"
+    )
     ap.add_argument("--verbose", action="store_true", help="print the abstention curve")
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
     files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
-    if args.collected and args.collected.is_file():
-        questions, negatives = load_collected(args.collected)
-    else:
-        questions, negatives = collect_all(files)
-        if args.collected:
-            args.collected.write_bytes(pickle.dumps((questions, negatives)))
+    collected = {}
+    for kind in ("encoded", "pooled"):
+        kept = args.collected and args.collected.with_name(f"{args.collected.name}-{kind}.pkl")
+        if kept and kept.is_file():
+            collected[kind] = load_collected(kept)
+        else:
+            settings = rag.Settings().with_(sentence_vectors=kind)
+            collected[kind] = collect_all(files, log=lambda m, k=kind: print(f"{k}: {m}"), settings=settings)
+            if kept:
+                kept.write_bytes(pickle.dumps(collected[kind]))
+    questions = collected["encoded"][0]
     variants, tuning = {}, {}
-    for variant, drop in (("vectors", frozenset()), ("lexical", sc.DENSE_FEATURES)):
-        weights, chosen = train(questions, negatives, drop)
+    # the lexical variant reads no vectors, so either collection fits it
+    fits = (
+        ("vectors", "encoded", frozenset()),
+        ("pooled", "pooled", frozenset()),
+        ("lexical", "encoded", sc.DENSE_FEATURES),
+    )
+    for variant, kind, drop in fits:
+        weights, chosen = train(*collected[kind], drop)
         variants[variant], tuning[variant] = weights.to_dict(), chosen
         print(f"{variant}: {chosen}")
     data = {

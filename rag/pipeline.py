@@ -28,6 +28,7 @@ from .store.builder import BuildReport, build_store
 from .store.dense import DenseSettings
 from .store.layout import CURRENT, current_name, store_exists
 from .store.ray_backend import RayBackend, RaySettings
+from .store.sentences import same_kind
 from .store.store import Store
 
 Log = Callable[[str], None]
@@ -120,6 +121,18 @@ def _build(
     return IndexResult(report, problems)
 
 
+def _note_sentence_kind(store: Store, settings: Settings, log: Log) -> None:
+    """A store of the other kind of sentence vectors still answers (with the weights fitted on its
+    kind), a little less well, so it is served as it is (embedding 22 644 articles again at start-up
+    would take the better part of an hour) and the operator is told how to bring it in line."""
+    record = store.manifest.get("sentences")
+    if record and not same_kind(record, settings.sentence_vectors):
+        log(
+            f"note: {settings.store} holds {record.get('kind', 'pooled')} sentence vectors, not "
+            f"{settings.sentence_vectors} (RAG_SENTENCE_VECTORS): `rag index` embeds them again"
+        )
+
+
 def check_store_model(settings: Settings) -> None:
     """An addition to an existing store is embedded by the model that built it, or not at all."""
     if store_exists(settings.store):
@@ -171,7 +184,9 @@ class Pipeline:
 
     def _engine_for(self, store: Store) -> Engine:
         sentences = store.sentence_vectors if store.sentences is not None else None
-        answerer = Answerer(store.lexical, self._answering, sentences, steps=(Grounder(),))
+        answerer = Answerer(
+            store.lexical, self._answering, sentences, steps=(Grounder(),), sentence_kind=store.sentence_kind
+        )
         return Engine(
             store,
             Retriever(store, self.embedder, self._retrieval),
@@ -273,6 +288,7 @@ class Pipeline:
             log(result.report.summary())
             store = Store.load(settings.store)
         store.check_model(settings.model, settings.backend)
+        _note_sentence_kind(store, settings, log)
         embedder = embedder or load_embedder(settings)
         return cls(settings, store, embedder)
 

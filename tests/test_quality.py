@@ -60,8 +60,8 @@ def test_xquad_sample_retrieval_and_answers(xquad_sample):
     pipeline, items = xquad_sample
     s = run(pipeline, items)
     assert s["questions"] == len(items) > 250
-    # measured on this sample: R@1 96.6, R@5 100, answer hit 86.9, abstained 3.1 (main before the learned
-    # scorer: 96.9, 100, 88.4, 2.0: on these 12 articles it is 1.5 points under, on both full sets over)
+    # measured on this sample: R@1 97.4, R@5 100, answer hit 88.9, abstained 1.4 (pooled sentence vectors:
+    # 96.6, 100, 86.9, 3.1; main before the learned scorer: 96.9, 100, 88.4, 2.0)
     assert s["recall@1"] >= 95.5 and s["recall@5"] >= 99.0
     assert s["answer_hit"] >= 86.5
     assert s["abstention_rate"] <= 3.5
@@ -70,7 +70,7 @@ def test_xquad_sample_retrieval_and_answers(xquad_sample):
 def test_xquad_sample_without_diacritics_holds_up(xquad_sample):
     pipeline, items = xquad_sample
     s = run(pipeline, items, strip=True)
-    # measured: R@1 96.6, answer hit 86.4 (main: 96.0, 85.5)
+    # measured: R@1 96.9, answer hit 87.5 (pooled: 96.6, 86.4; main: 96.0, 85.5)
     assert s["recall@1"] >= 94.5
     assert s["answer_hit"] >= 83.5
 
@@ -79,14 +79,15 @@ def test_vinewsqa_sample_questions_in_their_own_words(vinewsqa_sample):
     pipeline, items = vinewsqa_sample
     s = run(pipeline, items)
     assert s["questions"] == len(items) == 250
-    # measured on this sample: R@1 93.6, answer hit 84.0, token recall 87.2, 196 characters, abstained
-    # 3.2 (main before the learned scorer: 92.0, 80.8, 84.5, 197, 3.2)
+    # measured on this sample: R@1 93.6, answer hit 82.8, token recall 86.4, 199 characters, abstained
+    # 2.4 (pooled sentence vectors: 93.6, 84.0, 87.2, 196, 3.2, on the full reporting part 2.4 under
+    # encoded; main before the learned scorer: 92.0, 80.8, 84.5, 197, 3.2)
     assert s["recall@1"] >= 92.5
     assert s["answer_hit"] >= 82.5 and s["token_recall"] >= 85.5
     assert s["answer_chars"] <= 230  # the hits are not bought with longer answers
     assert s["abstention_rate"] <= 4.5
     plain = run(pipeline, items, strip=True)
-    assert plain["answer_hit"] >= 81.5  # measured 82.8 (main: 75.6)
+    assert plain["answer_hit"] >= 81.5  # measured 83.6 (pooled: 82.8; main: 75.6)
 
 
 def _article_rank(hits, article_id):
@@ -118,7 +119,7 @@ def test_xquad_questions_abstain_against_the_seeds(xquad_sample, pipeline):
     _, items = xquad_sample
     unanswerable = [type(it)(it.question, [], None, it.group) for it in items]
     s = run(pipeline, unanswerable, key="path")
-    assert s["abstained_when_unanswerable"] >= 96.0  # main measured 97.7
+    assert s["abstained_when_unanswerable"] >= 96.0  # measured 98.6 (main before the learned scorer: 97.7)
 
 
 def test_seed_questions_are_all_answered_from_the_right_article(pipeline):

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from rag.models import load_embedder
+from rag.pipeline import Pipeline
+from rag.query import scorer as sc
 from rag.store.builder import build_store
 from rag.store.store import Store
 from rag.text.sentences import sentence_spans
@@ -61,6 +63,28 @@ def test_another_kind_of_sentence_vectors_embeds_the_store_again(tmp_path, seed_
     assert Store.load(store_dir).manifest["sentences"]["kind"] == "encoded"
     again = build_store([AN_KHE, HA_GIANG], store_dir, encoded, seed_settings.chunking)
     assert again.embedded_chunks == 0  # the same kind: everything kept
+
+
+def test_a_store_of_the_other_kind_is_served_with_a_note(tmp_path, seed_settings):
+    settings = seed_settings.with_(store_dir=tmp_path / "store", sentence_vectors="pooled")
+    pooled = load_embedder(settings)
+    build_store([AN_KHE, HA_GIANG], settings.store, pooled, settings.chunking)
+    said = []
+    Pipeline.open(settings, log=said.append)
+    assert said == []
+    encoded = settings.with_(sentence_vectors="encoded")
+    pipeline = Pipeline.open(encoded, log=said.append)
+    answer = pipeline.ask("Ai là Bí thư Thị ủy An Khê?")
+    assert [s for s in said if "pooled sentence vectors, not encoded" in s and "rag index" in s], said
+    assert answer.citations and answer.citations[0].article_id == "an-khe"  # still answers
+    # with the weights fitted on pooled stores, not the default's
+    weights = pipeline.current().answerer.weights.to_dict()
+    assert weights == sc.shipped("pooled").to_dict() != sc.shipped("vectors").to_dict()
+
+
+def test_each_kind_of_store_reads_the_weights_fitted_on_its_kind():
+    assert sc.variant_for("encoded") == "vectors" and sc.variant_for("pooled") == "pooled"
+    assert sc.variant_for(None) == "lexical"
 
 
 def test_a_later_build_keeps_the_unchanged_articles_sentence_vectors(tmp_path, embedder, seed_settings):

@@ -248,10 +248,12 @@ class Answerer:
         sentence_vectors: SentenceVectors | None = None,
         *,
         steps: Sequence[Step] = (),
+        sentence_kind: str | None = "encoded",
     ):
         self.lexical = lexical
         self.settings = settings or AnswerSettings()
         self.sentence_vectors = sentence_vectors
+        self.sentence_kind = sentence_kind  # how the store's sentence vectors were made
         self.steps = tuple(steps)  # e.g. grounding: keep to the place the question names
         # IDF of a term no article uses (df = 0): such a term weighs most.
         self._max_idf = math.log(1.0 + (lexical.size + 0.5) / 0.5)
@@ -259,10 +261,11 @@ class Answerer:
 
     @property
     def weights(self) -> sc.Weights:
-        """The learned scorer's weights, read on first use: the shipped ones fitted for stores with
-        sentence vectors or without them, unless the settings bring others."""
+        """The learned scorer's weights, read on first use: the shipped ones fitted for stores like
+        this one (with encoded or pooled sentence vectors, or none), unless the settings bring others."""
         if self._weights is None:
-            self._weights = sc.shipped("vectors" if self.sentence_vectors is not None else "lexical")
+            kind = self.sentence_kind if self.sentence_vectors is not None else None
+            self._weights = sc.shipped(sc.variant_for(kind))
         return self._weights
 
     # --- reading the question ----------------------------------------------------------------

@@ -134,9 +134,19 @@ class Weights:
         return self.abstain_below
 
 
+def variant_for(sentence_kind: str | None) -> str:
+    """The shipped variant that fits a store: "vectors" for encoded sentence vectors (the default
+    store; the name predates the pooled variant), "pooled" for pooled ones, "lexical" without any.
+    Each is fitted on stores of its own kind: weights fitted on one kind and read on the other cost
+    ViNewsQA 2 to 4 points of answer-hit (docs/quality.md)."""
+    if sentence_kind is None:
+        return "lexical"
+    return "pooled" if sentence_kind == "pooled" else "vectors"
+
+
 @lru_cache(maxsize=4)
 def shipped(variant: str, path: Path = DATA) -> Weights:
-    """The weights shipped with the package: "vectors" (stores with sentence vectors) or "lexical"."""
+    """The weights shipped with the package, by `variant_for`: "vectors", "pooled" or "lexical"."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return Weights.from_dict(data["variants"][variant])
 

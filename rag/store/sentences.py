@@ -1,6 +1,7 @@
-"""Sentence vectors: one for each sentence of every chunk, pooled from the chunk's own token
-embeddings when it is embedded (models/base.py), so that the answerer can compare the question with
-each sentence (docs/quality.md) without embedding anything at question time.
+"""Sentence vectors: one for each sentence of every chunk, made when the chunk is embedded
+(models/base.py: each sentence embedded alone, or pooled from the chunk's own token embeddings,
+RAG_SENTENCE_VECTORS), so that the answerer can compare the question with each sentence
+(docs/quality.md) without embedding anything at question time.
 
 Sentences are those of `text.sentences.sentence_spans` over the chunk's text; `VERSION` changes when
 that splitting or the pooling does, and a store of another version is built again. Rows are stored as

@@ -104,6 +104,14 @@ class Store:
         """Rows of an article's chunks (they are stored contiguously)."""
         return self.rows.get(article_id, range(0))
 
+    @property
+    def sentence_kind(self) -> str | None:
+        """How the sentence vectors were made (config.SENTENCE_VECTORS), None without them; a store
+        whose record names no kind predates "encoded": its vectors were pooled."""
+        if self.sentences is None:
+            return None
+        return self.manifest.get("sentences", {}).get("kind", "pooled")
+
     def sentence_vectors(self, hit: Hit) -> np.ndarray | None:
         """The sentence vectors of a hit's chunk (one per sentence of its text), or None without them."""
         rows = self.rows.get(hit.chunk.article_id)
