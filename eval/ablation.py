@@ -14,7 +14,6 @@ shipped settings, its scorer the shipped weights.
 from __future__ import annotations
 
 import argparse
-import pickle
 import statistics
 import sys
 from dataclasses import dataclass, field, replace
@@ -238,14 +237,9 @@ def main() -> int:
             articles, items = read_squad(path)
             store, _ = squad_store(path, articles, kind_settings, embedder)
             loaded[kind, name] = (store, items, [tokens(t) for t in store.index_texts()])
-        kept = args.collected and args.collected.with_name(f"{args.collected.name}-{kind}.pkl")
-        if kept and kept.is_file():
-            collected[kind] = train_scorer.load_collected(kept)
-        else:
-            log = lambda m, kind=kind: print(f"{kind}: {m}", file=sys.stderr)  # noqa: E731
-            collected[kind] = train_scorer.collect_all(files, log=log, settings=kind_settings)
-            if kept:
-                kept.write_bytes(pickle.dumps(collected[kind]))
+        collected[kind] = train_scorer.collected_for(
+            files, kind, args.collected, log=lambda m: print(m, file=sys.stderr)
+        )
     trained: dict[tuple, sc.Weights] = {}
     rows: dict[str, list[str]] = {"tune": [], "report": []}
     shorts = []

@@ -153,9 +153,9 @@ def collect(
     pipeline: rag.Pipeline, hand: Answerer, items, set_name: str, typed: str, answerable: bool
 ) -> list[Asked]:
     engine = pipeline.current()
-    store = engine.store
+    mine = engine.answerer  # the store's sentence vectors (None without) and their kind
     answerer = Answerer(
-        store.lexical, AnswerSettings(), store.sentence_vectors, sentence_kind=store.sentence_kind
+        engine.store.lexical, AnswerSettings(), mine.sentence_vectors, sentence_kind=mine.sentence_kind
     )
     out = []
     for it in items:
@@ -569,6 +569,21 @@ def load_collected(path: Path) -> tuple[list, list]:
         return _Unpickler(f).load()
 
 
+def collected_for(
+    files: dict[str, Path], kind: str, prefix: Path | None, log=print
+) -> tuple[list[Asked], list[Asked]]:
+    """`collect_all` over stores of `kind` of sentence vectors, kept in (and read back from)
+    PREFIX-<kind>.pkl when a prefix is given: collecting takes minutes, fitting seconds."""
+    kept = prefix.with_name(f"{prefix.name}-{kind}.pkl") if prefix else None
+    if kept and kept.is_file():
+        return load_collected(kept)
+    settings = rag.Settings().with_(sentence_vectors=kind)
+    out = collect_all(files, log=lambda m: log(f"{kind}: {m}"), settings=settings)
+    if kept:
+        kept.write_bytes(pickle.dumps(out))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     shared = ROOT.parent / "shared" / "data"
@@ -586,16 +601,7 @@ def main() -> int:
     global VERBOSE
     VERBOSE = args.verbose
     files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
-    collected = {}
-    for kind in ("encoded", "pooled"):
-        kept = args.collected and args.collected.with_name(f"{args.collected.name}-{kind}.pkl")
-        if kept and kept.is_file():
-            collected[kind] = load_collected(kept)
-        else:
-            settings = rag.Settings().with_(sentence_vectors=kind)
-            collected[kind] = collect_all(files, log=lambda m, k=kind: print(f"{k}: {m}"), settings=settings)
-            if kept:
-                kept.write_bytes(pickle.dumps(collected[kind]))
+    collected = {kind: collected_for(files, kind, args.collected) for kind in ("encoded", "pooled")}
     questions = collected["encoded"][0]
     variants, tuning = {}, {}
     # the lexical variant reads no vectors, so either collection fits it

@@ -28,7 +28,6 @@ from .store.builder import BuildReport, build_store
 from .store.dense import DenseSettings
 from .store.layout import CURRENT, current_name, store_exists
 from .store.ray_backend import RayBackend, RaySettings
-from .store.sentences import same_kind
 from .store.store import Store
 
 Log = Callable[[str], None]
@@ -125,10 +124,10 @@ def _note_sentence_kind(store: Store, settings: Settings, log: Log) -> None:
     """A store of the other kind of sentence vectors still answers (with the weights fitted on its
     kind), a little less well, so it is served as it is (embedding 22 644 articles again at start-up
     would take the better part of an hour) and the operator is told how to bring it in line."""
-    record = store.manifest.get("sentences")
-    if record and not same_kind(record, settings.sentence_vectors):
+    kind = store.sentence_kind
+    if kind is not None and kind != settings.sentence_vectors:
         log(
-            f"note: {settings.store} holds {record.get('kind', 'pooled')} sentence vectors, not "
+            f"note: {settings.store} holds {kind} sentence vectors, not "
             f"{settings.sentence_vectors} (RAG_SENTENCE_VECTORS): `rag index` embeds them again"
         )
 
