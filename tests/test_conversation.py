@@ -111,3 +111,17 @@ def test_completion_without_an_index():
         "Ông Quới bị con vật tấn công ở đâu?"
     )
     assert c.complete("Họ của cầu thủ là gì?", prev).how == "unchanged"  # a surname, not "they"
+
+
+def test_ong_ay_stands_for_a_foreign_name_the_last_question_asked_about():
+    """The recogniser knows Vietnamese surnames, not "Tesla" or "Luther"; a capitalised name the last
+    question was about is still whom "ông ấy" means, but a thing's name is not."""
+    c = Completer()
+    tesla = [Turn("Tesla chết năm nào?"), Turn("Tesla đã sống ở đâu trong phần lớn cuộc đời mình?")]
+    assert c.complete("Ông ấy có mấy người con?", tesla).standalone == "Tesla có mấy người con?"
+    luther = [Turn("Một số tác phẩm nổi tiếng nhất của Martin Luther được xuất bản khi nào?")]
+    assert c.complete("Ông ấy kết hôn năm nào?", luther).standalone == "Martin Luther kết hôn năm nào?"
+    things = [Turn("Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?")]
+    assert c.complete("Ông ấy là ai?", things).how == "unchanged"
+    acronym = [Turn("WHO khuyến cáo gì về vắc xin?")]
+    assert c.complete("Ông ấy nói gì?", acronym).how == "unchanged"

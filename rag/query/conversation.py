@@ -183,6 +183,13 @@ def _matches(m: Mention, kind: str) -> bool:
     }.get(kind, m.kind == kind)
 
 
+def _foreign_name(m: Mention) -> bool:
+    """ "Tesla", "Martin Luther", "Obama": a name of capitalised words that the recogniser cannot tell
+    for a person (it knows Vietnamese surnames, not foreign ones); "Dân vận khéo" and "WHO" are none."""
+    parts = m.text.split()
+    return m.kind == "name" and all(p[:1].isupper() and not (len(p) > 1 and p.isupper()) for p in parts)
+
+
 def _typed_first(ms: list[Mention], kind: str) -> list[Mention]:
     """A person before a mere name for "ông ấy", a place before an organisation of it for "ở đó"."""
     return sorted(ms, key=lambda m: 0 if m.kind == kind else 1)
@@ -382,6 +389,7 @@ class Completer:
             named_before = personal and (
                 _asked_kind(last.searched) == "person"
                 or any(c.kind == "person" for c in _candidates([last], "person"))
+                or any(_foreign_name(m) for m in mentions(last.searched))
             )
             if not named_before:
                 rest = question[: d.start] + question[d.end :]
