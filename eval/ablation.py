@@ -274,6 +274,7 @@ def main() -> int:
     for fit in (shipped_fit, pooled_fit):
         assert trained[fit].to_dict() == sc.shipped(sc.variant_for(fit[0])).to_dict(), (
             "the shipped weights (rag/query/data/scorer.json) are not what eval/train_scorer.py fits: run it"
+            " (or, if its int8_instructions are not this CPU's, run on a CPU like the one that fitted it)"
         )
     head = " | ".join(
         f"{s} {c}"

@@ -174,3 +174,19 @@ def test_quantising_leaves_the_root_logger_alone_and_drops_only_its_hint(tiny_mo
         assert (root.level, root.filters) == (logging.INFO, filters)  # as it was, and no filter left
         logging.getLogger("some.library").warning("still heard")
     assert "pre-processing" not in caplog.text and "still heard" in caplog.text
+
+
+def test_int8_instructions_read_off_the_cpu_flags(tmp_path):
+    """What eval/train_scorer.py records beside the weights it fits: their last bits depend on it."""
+    from rag.models.onnx_export import int8_instructions
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor : 0\nflags : fpu sse2 avx2 avx512f avx512_vnni\n", encoding="utf-8")
+    assert int8_instructions(info) == "avx512_vnni"
+    info.write_text(
+        "processor : 0\nflags : fpu sse2 avx2\nprocessor : 1\nflags : fpu sse2 avx2\n", encoding="utf-8"
+    )
+    assert int8_instructions(info) == "avx2"
+    info.write_text("processor : 0\nflags : fpu sse2\n", encoding="utf-8")
+    assert int8_instructions(info) == "other"
+    assert int8_instructions(tmp_path / "absent") == "unknown"

@@ -131,6 +131,21 @@ def quantize_int8(src: Path, out: Path) -> None:
         root.removeFilter(_no_preprocessing_hint)
 
 
+def int8_instructions(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's integer dot-product instructions, which the int8 model's results depend on: without
+    VNNI onnxruntime multiplies 8-bit weights by 8-bit activations with 16-bit sums that can saturate
+    (the model is quantised without `reduce_range`), so its vectors differ in their last bits from
+    those of a VNNI CPU; quality is the same within noise (docs/quality.md), bit-for-bit refits are not."""
+    try:
+        flags = set(cpuinfo.read_text(encoding="utf-8", errors="replace").split())
+    except OSError:  # not Linux: nothing to read it from
+        return "unknown"
+    for name in ("avx512_vnni", "avx_vnni", "avx2"):
+        if name in flags:
+            return name
+    return "other"
+
+
 def _no_preprocessing_hint(record: logging.LogRecord) -> bool:
     return not ("onnxruntime" in record.pathname and "pre-processing" in record.getMessage())
 
