@@ -121,6 +121,8 @@ def test_ong_ay_stands_for_a_foreign_name_the_last_question_asked_about():
     assert c.complete("Ông ấy có mấy người con?", tesla).standalone == "Tesla có mấy người con?"
     luther = [Turn("Một số tác phẩm nổi tiếng nhất của Martin Luther được xuất bản khi nào?")]
     assert c.complete("Ông ấy kết hôn năm nào?", luther).standalone == "Martin Luther kết hôn năm nào?"
+    obama = [Turn("Obama đã đến thăm Kenya khi nào?", answer="Barack Obama thăm Kenya vào tháng 7 năm 2015.")]
+    assert c.complete("Ông ấy có mấy con gái?", obama).standalone == "Barack Obama có mấy con gái?"  # in full
     things = [Turn("Năm 2020 An Giang có bao nhiêu mô hình Dân vận khéo?")]
     assert c.complete("Ông ấy là ai?", things).how == "unchanged"
     acronym = [Turn("WHO khuyến cáo gì về vắc xin?")]

@@ -190,6 +190,18 @@ def _foreign_name(m: Mention) -> bool:
     return m.kind == "name" and all(p[:1].isupper() and not (len(p) > 1 and p.isupper()) for p in parts)
 
 
+def _fullest(m: Mention, turn: Turn) -> Mention:
+    """The name as the last answer or its passages write it in full: "Obama" -> "Barack Obama" (a
+    surname alone finds fewer passages, and of other people)."""
+    if turn.abstained or m.kind not in ("name", "person"):
+        return m
+    longer = [
+        o for text in [turn.answer, *turn.passages] for o in mentions(text)
+        if o.kind in ("name", "person") and o.key.endswith(f" {m.key}") and len(o.key.split()) <= 4
+    ]  # fmt: skip
+    return max(longer, key=lambda o: len(o.key), default=m)
+
+
 def _typed_first(ms: list[Mention], kind: str) -> list[Mention]:
     """A person before a mere name for "ông ấy", a place before an organisation of it for "ở đó"."""
     return sorted(ms, key=lambda m: 0 if m.kind == kind else 1)
@@ -448,6 +460,8 @@ class Completer:
         if not cands:
             return None
         c = cands[0]
+        if d.kind == "person":
+            c = _fullest(c, history[-1])
         new = _surface(c, d.kind)
         lead = question[d.start : d.end].split()[0]
         if (d.kind == "person" and d.first in _PERSONAL and c.kind == "person") or (
