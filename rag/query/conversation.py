@@ -195,8 +195,12 @@ def _fullest(m: Mention, turn: Turn) -> Mention:
     surname alone finds fewer passages, and of other people)."""
     if turn.abstained or m.kind not in ("name", "person"):
         return m
+    # only the few words before each place the name is written are read: the recogniser over a whole
+    # passage takes milliseconds, and this runs on the request path
+    before = re.compile(rf"(?:\w+\s+){{1,3}}{re.escape(m.text)}\b")
     longer = [
-        o for text in [turn.answer, *turn.passages] for o in mentions(text)
+        o for text in [turn.answer, *turn.passages] for found in before.finditer(text)
+        for o in mentions(found.group())
         if o.kind in ("name", "person") and o.key.endswith(f" {m.key}") and len(o.key.split()) <= 4
     ]  # fmt: skip
     return max(longer, key=lambda o: len(o.key), default=m)
