@@ -158,3 +158,22 @@ def test_no_short_answer_when_the_question_asks_for_no_phrase_or_the_answer_abst
     assert not why.abstained and why.short is None  # "vì sao" wants a sentence, not a phrase
     none = a.answer(read_query("Giá vàng hôm nay là bao nhiêu?"), hits_for(ARTICLE, OTHER))
     assert none.abstained and none.short is None
+
+
+def test_the_short_answer_is_the_date_next_to_the_asked_word_the_sentence_writes_once():
+    # Both programmes' dates sit near "Chương trình hành động ... CTr/TU"; only "05" tells them apart.
+    plans = Article(
+        id="dan-van",
+        path="seeds/dan-van.txt",
+        title="Công tác dân vận của tỉnh",
+        text=(
+            "Ban Dân vận Tỉnh ủy sẽ triển khai Chương trình hành động 07-CTr/TU, ngày 13/8/2021 của Ban Chấp"
+            " hành Đảng bộ tỉnh về thực hiện Nghị quyết Đại hội; Chương trình hành động 05-CTr/TU, ngày"
+            " 1/4/2021 của Ban Chấp hành Đảng bộ tỉnh về xây dựng Đảng."
+        ),
+    )
+    lexical = LexicalIndex.build([f"{a.title}\n{a.text}" for a in (plans, OTHER)])
+    answer = Answerer(lexical, AnswerSettings()).answer(
+        read_query("Chương trình hành động 05-CTr/TU được ban hành ngày nào?"), hits_for(plans, OTHER)
+    )
+    assert answer.short is not None and answer.short.text.endswith("1/4/2021"), answer.short

@@ -32,6 +32,18 @@ def test_ellipsis_puts_the_new_place_in_the_old_question(pipeline):
     assert first.standalone == first.question  # the first question stands alone
 
 
+def test_ellipsis_of_a_programme_gets_that_programme_s_date_as_the_short_answer(pipeline):
+    # One seed sentence dates both programmes; the short answer must be the asked one's date.
+    first, follow = chat(
+        pipeline,
+        "Chương trình hành động 07-CTr/TU được ban hành ngày nào?",
+        "Còn Chương trình hành động 05-CTr/TU thì sao?",
+    )
+    assert first.short_answer is not None and first.short_answer.text == "ngày 13/8/2021"
+    assert follow.standalone == "Chương trình hành động 05-CTr/TU được ban hành ngày nào?"
+    assert follow.short_answer is not None and follow.short_answer.text == "ngày 1/4/2021"
+
+
 def test_a_pronoun_stands_for_whom_the_last_answer_named(pipeline):
     _, follow = chat(
         pipeline, "Chủ tịch Ủy ban MTTQ tỉnh An Giang là ai?", "Ông ấy thăm và động viên lực lượng nào?"

@@ -133,6 +133,8 @@ def test_seed_questions_are_all_answered_from_the_right_article(pipeline):
     s = summarise(outcomes)
     assert s["answered_when_answerable"] == 100.0
     assert s["abstained_when_unanswerable"] == 100.0  # 11 of 11, "Ai là Chủ tịch UBND tỉnh Hà Giang?" too
+    # short answers: 61.7 % given, F1 74.8 (before the distance to an asked word written once: 38.3, 71.6)
+    assert s["short_answers"] >= 55.0 and s["short_f1"] >= 70.0
     assert any(
         not it.answers and fold(it.question) == it.question for it in items
     )  # some typed without marks

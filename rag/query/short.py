@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,7 @@ FEATURES = (
     "name",
     "unit",
     "distance",
+    "distinct_distance",
     "rivals",
     "sentence",
     "in_question",
@@ -141,12 +143,17 @@ def features(
     text: str, p: Phrase, rivals: int, asked: set[str], unit: str | None, sentence_p: float
 ) -> list[float]:
     words = tokens(text[p.start : p.end])
-    spots = [m.start() for m in re.finditer(r"\w+", text) if m.group().lower() in asked]
-    distance = min((abs(s - p.start) for s in spots), default=200)
+    found = [(m.start(), w) for m in re.finditer(r"\w+", text) if (w := m.group().lower()) in asked]
+    distance = min((abs(s - p.start) for s, _ in found), default=200)
+    # An asked word the sentence writes only once ("05" in "05-CTr/TU") singles out which of several
+    # things in one sentence the question is about; a word it repeats does not.
+    seen = Counter(w for _, w in found)
+    distinct = min((abs(s - p.start) for s, w in found if seen[w] == 1), default=200)
     return [
         *(float(p.kind == k) for k in ("number", "time", "person", "place", "name")),
         float(bool(unit) and unit in words),
         math.log1p(distance),
+        math.log1p(distinct),
         math.log(max(rivals, 1)),
         sentence_p,
         sum(w in asked for w in words) / len(words) if words else 1.0,
