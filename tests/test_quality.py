@@ -121,7 +121,7 @@ def test_xquad_questions_abstain_against_the_seeds(xquad_sample, pipeline):
     _, items = xquad_sample
     unanswerable = [type(it)(it.question, [], None, it.group) for it in items]
     s = run(pipeline, unanswerable, key="path")
-    assert s["abstained_when_unanswerable"] >= 96.0  # measured 98.6 (main before the learned scorer: 97.7)
+    assert s["abstained_when_unanswerable"] >= 96.0  # measured 98.0 (VNNI fit 98.6; main: 97.7)
 
 
 def test_seed_questions_are_all_answered_from_the_right_article(pipeline):
