@@ -139,21 +139,32 @@ def phrases(text: str, wanted: frozenset[str]) -> list[Phrase]:
     return unique
 
 
-def features(
-    text: str, p: Phrase, rivals: int, asked: set[str], unit: str | None, sentence_p: float
-) -> list[float]:
-    words = tokens(text[p.start : p.end])
+def asked_spots(text: str, asked: set[str]) -> tuple[list[int], list[int]]:
+    """Where the sentence writes an asked word, and where it writes one it holds only once: such a
+    word ("05" in "05-CTr/TU") singles out which of several things in one sentence the question is
+    about; a word it repeats does not. The same for every candidate of the sentence."""
     found = [(m.start(), w) for m in re.finditer(r"\w+", text) if (w := m.group().lower()) in asked]
-    distance = min((abs(s - p.start) for s, _ in found), default=200)
-    # An asked word the sentence writes only once ("05" in "05-CTr/TU") singles out which of several
-    # things in one sentence the question is about; a word it repeats does not.
     seen = Counter(w for _, w in found)
-    distinct = min((abs(s - p.start) for s, w in found if seen[w] == 1), default=200)
+    return [s for s, _ in found], [s for s, w in found if seen[w] == 1]
+
+
+def features(
+    text: str,
+    p: Phrase,
+    rivals: int,
+    asked: set[str],
+    unit: str | None,
+    sentence_p: float,
+    spots: tuple[list[int], list[int]],
+) -> list[float]:
+    """One candidate's row (FEATURES); `spots` is `asked_spots(text, asked)`."""
+    words = tokens(text[p.start : p.end])
+    anywhere, once = spots
     return [
         *(float(p.kind == k) for k in ("number", "time", "person", "place", "name")),
         float(bool(unit) and unit in words),
-        math.log1p(distance),
-        math.log1p(distinct),
+        math.log1p(min((abs(s - p.start) for s in anywhere), default=200)),
+        math.log1p(min((abs(s - p.start) for s in once), default=200)),
         math.log(max(rivals, 1)),
         sentence_p,
         sum(w in asked for w in words) / len(words) if words else 1.0,
@@ -169,9 +180,10 @@ def candidates(text: str, wanted: frozenset[str], asked: set[str]) -> list[Phras
 def rows(text: str, cands: list[Phrase], asked: set[str], unit: str | None, sentence_p: float) -> np.ndarray:
     """The model's feature rows (FEATURES), one per candidate."""
     by_kind = {k: sum(c.kind == k for c in cands) for k in {c.kind for c in cands}}
-    return np.asarray([features(text, c, by_kind[c.kind], asked, unit, sentence_p) for c in cands]).reshape(
-        -1, len(FEATURES)
-    )
+    spots = asked_spots(text, asked)
+    return np.asarray(
+        [features(text, c, by_kind[c.kind], asked, unit, sentence_p, spots) for c in cands]
+    ).reshape(-1, len(FEATURES))
 
 
 def best_phrase(
