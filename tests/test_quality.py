@@ -84,7 +84,7 @@ def test_vinewsqa_sample_questions_in_their_own_words(vinewsqa_sample):
     # 2.4 (the VNNI fit: 93.6, 82.8, 86.4, 199, 2.4; pooled sentence vectors: 93.6, 84.0, 87.2, 196, 3.2,
     # on the full reporting part 2.4 under encoded; main before the learned scorer: 92.0, 80.8, 84.5, 197,
     # 3.2)
-    assert s["recall@1"] >= 92.4  # 231 of 250
+    assert s["recall@1"] >= 92.5
     assert s["answer_hit"] >= 82.5 and s["token_recall"] >= 85.5
     assert s["answer_chars"] <= 230  # the hits are not bought with longer answers
     assert s["abstention_rate"] <= 4.5
