@@ -14,7 +14,7 @@ deterministic (L-BFGS from zero), so the same data and code give the same weight
 What is fitted, in order, each on out-of-fold outputs of the one before (5 folds by article):
 - sentence: listwise (softmax) over the sentences of the first 3 retrieved passages; a sentence is
   right when it holds a gold answer;
-- passage: listwise over the 30 retrieved passages (`AnswerSettings.rerank_depth`; a shallower
+- passage: listwise over the 50 retrieved passages (`AnswerSettings.rerank_depth`; a shallower
   depth is fitted from the same collection, `shallower`); right when from the gold article;
 - compose: logistic, P(sentence holds a gold answer), over the sentences of the first 3 reranked;
 - second: the lowest ratio r (p2 >= r x p1 quotes a second sentence) whose answers are on average no
@@ -568,9 +568,11 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def load_collected(path: Path) -> tuple[list, list]:
+def load_collected(path: Path) -> tuple[int | None, tuple[list, list]]:
+    """(the depth it was collected at, (questions, negatives)); None for files that did not say."""
     with path.open("rb") as f:
-        return _Unpickler(f).load()
+        kept = _Unpickler(f).load()
+    return kept if isinstance(kept[0], int) else (None, kept)
 
 
 def collected_for(
@@ -580,11 +582,16 @@ def collected_for(
     PREFIX-<kind>.pkl when a prefix is given: collecting takes minutes, fitting seconds."""
     kept = prefix.with_name(f"{prefix.name}-{kind}.pkl") if prefix else None
     if kept and kept.is_file():
-        return load_collected(kept)
+        depth, (questions, negatives) = load_collected(kept)
+        if depth is not None and depth >= DEPTH:
+            # the first DEPTH passages of a deeper search are what a search for DEPTH returns (the
+            # fusion's candidates do not depend on k), so a deeper collection is cut, not retaken
+            return [shallower(q, DEPTH) for q in questions], [shallower(q, DEPTH) for q in negatives]
+        log(f"{kept} was collected at depth {depth or 'unknown'}, under {DEPTH}: collecting again")
     settings = rag.Settings().with_(sentence_vectors=kind)
     out = collect_all(files, log=lambda m: log(f"{kind}: {m}"), settings=settings)
     if kept:
-        kept.write_bytes(pickle.dumps(out))
+        kept.write_bytes(pickle.dumps((DEPTH, out)))
     return out
 
 
