@@ -177,3 +177,25 @@ def test_the_short_answer_is_the_date_next_to_the_asked_word_the_sentence_writes
         read_query("Chương trình hành động 05-CTr/TU được ban hành ngày nào?"), hits_for(plans, OTHER)
     )
     assert answer.short is not None and answer.short.text.endswith("1/4/2021"), answer.short
+
+
+def test_a_range_is_one_short_answer_and_a_percentage_takes_no_unit():
+    # Either end of a range alone states what the article does not ("85% tùy", "1,2 tỷ người" before).
+    worms = Article(
+        id="giun",
+        path="seeds/giun.txt",
+        title="Bệnh giun đũa ở trẻ em",
+        text=(
+            "Bệnh giun đũa rất phổ biến ở nước ta. Trên thế giới có khoảng 800 triệu đến 1,2 tỷ người mắc"
+            " giun đũa. Nếu được điều trị sớm, tỷ lệ khỏi bệnh của bệnh nhân là 75-85% tùy giai đoạn."
+        ),
+    )
+    lexical = LexicalIndex.build([f"{a.title}\n{a.text}" for a in (worms, OTHER)])
+    a = Answerer(lexical, AnswerSettings())
+    for question, expected in (
+        ("Tỷ lệ khỏi bệnh của bệnh nhân là bao nhiêu?", "75-85%"),
+        ("Trên thế giới có bao nhiêu người mắc giun đũa?", "800 triệu đến 1,2 tỷ người"),
+    ):
+        answer = a.answer(read_query(question), hits_for(worms, OTHER))
+        assert answer.short is not None and answer.short.text == expected, (question, answer.short)
+        assert answer.citations[0].quote[answer.short.start : answer.short.end] == expected

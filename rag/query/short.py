@@ -1,11 +1,12 @@
 """The short answer: the exact phrase of a quoted sentence that answers the question, when it asks for
 a number, a time, a person, a place or a name ("2.054 đơn", "Nguyễn Thị Thanh Lịch").
 
-Candidates come from the sentence's evidence (query/evidence.py): a number with the unit after it, a
-date, a run of capitalised words (a person's after a title or led by a family name, a place's with
-the place noun before it, "xã Minh Phú, Sóc Sơn, Hà Nội"). A small logistic model fitted on the tuning
-parts of both question sets (eval/train_scorer.py) scores them; the best one is given only when its
-probability reaches the threshold chosen there, so that the bot says nothing rather than a wrong phrase.
+Candidates come from the sentence's evidence (query/evidence.py): a number with the unit after it (a
+range of two as one: "75-85%"), a date, a run of capitalised words (a person's after a title or led by
+a family name, a place's with the place noun before it, "xã Minh Phú, Sóc Sơn, Hà Nội"). A small
+logistic model fitted on the tuning parts of both question sets (eval/train_scorer.py) scores them; the
+best one is given only when its probability reaches the threshold chosen there, so that the bot says
+nothing rather than a wrong phrase.
 """
 
 from __future__ import annotations
@@ -90,7 +91,13 @@ def _numbers(text: str) -> list[Phrase]:
         ):
             j += 1
         end = found[j][1]
-        if j + 1 < len(found) and joined(j, j + 1) and found[j + 1][2][0].isalpha():
+        # "%" is the unit: "75% tùy giai đoạn" is "75%"
+        if (
+            not found[j][2].endswith("%")
+            and j + 1 < len(found)
+            and joined(j, j + 1)
+            and found[j + 1][2][0].isalpha()
+        ):
             unit = found[j + 1][2].lower()
             if unit not in _NOT_UNITS:
                 end = found[j + 1][1]
@@ -98,6 +105,26 @@ def _numbers(text: str) -> list[Phrase]:
                     end = found[j + 2][1]
         out.append(Phrase(found[i][0], end, "number"))
         i = j + 1
+    return _ranges(text, out)
+
+
+_RANGE_JOIN = re.compile(r"\s*(?:[-–—]|đến|tới)\s*")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*%?(?:\s+(?:" + "|".join(sorted(MULTIPLIERS)) + r"))*")
+
+
+def _ranges(text: str, numbers: list[Phrase]) -> list[Phrase]:
+    """Two numbers joined as a range ("75-85%", "800 triệu đến 1,2 tỷ người", "3 ngày đến 5 ngày") are one
+    answer: either end alone states something the sentence does not."""
+    out: list[Phrase] = []
+    for p in numbers:
+        last = out[-1] if out else None
+        if last is not None:
+            digits = _DIGITS.match(text, last.start)
+            ends = (last.end, digits.end() if digits else last.end)
+            if any(_RANGE_JOIN.fullmatch(text[e : p.start]) for e in ends):
+                out[-1] = Phrase(last.start, p.end, "number")
+                continue
+        out.append(p)
     return out
 
 
