@@ -22,6 +22,10 @@ ARTICLE = Article(
 OTHER = Article(id="ha-giang", path="seeds/ha-giang.txt", title="Hà Giang", text="Hà Giang có 1.115 mô hình.")
 
 
+def article(name: str, title: str, text: str) -> Article:
+    return Article(id=name, path=f"seeds/{name}.txt", title=title, text=text)
+
+
 def hits_for(*articles):
     out = []
     for rank, a in enumerate(articles, 1):
@@ -29,8 +33,9 @@ def hits_for(*articles):
     return out
 
 
-def answerer(**settings):
-    lexical = LexicalIndex.build([f"{a.title}\n{a.text}" for a in (ARTICLE, OTHER)])
+def answerer(*articles, **settings):
+    """An answerer whose index holds `articles` (ARTICLE and OTHER unless given), as the store's would."""
+    lexical = LexicalIndex.build([f"{a.title}\n{a.text}" for a in articles or (ARTICLE, OTHER)])
     return Answerer(lexical, AnswerSettings(**settings))
 
 
@@ -162,18 +167,14 @@ def test_no_short_answer_when_the_question_asks_for_no_phrase_or_the_answer_abst
 
 def test_the_short_answer_is_the_date_next_to_the_asked_word_the_sentence_writes_once():
     # Both programmes' dates sit near "Chương trình hành động ... CTr/TU"; only "05" tells them apart.
-    plans = Article(
-        id="dan-van",
-        path="seeds/dan-van.txt",
-        title="Công tác dân vận của tỉnh",
-        text=(
-            "Ban Dân vận Tỉnh ủy sẽ triển khai Chương trình hành động 07-CTr/TU, ngày 13/8/2021 của Ban Chấp"
-            " hành Đảng bộ tỉnh về thực hiện Nghị quyết Đại hội; Chương trình hành động 05-CTr/TU, ngày"
-            " 1/4/2021 của Ban Chấp hành Đảng bộ tỉnh về xây dựng Đảng."
-        ),
+    plans = article(
+        "dan-van",
+        "Công tác dân vận của tỉnh",
+        "Ban Dân vận Tỉnh ủy sẽ triển khai Chương trình hành động 07-CTr/TU, ngày 13/8/2021 của Ban Chấp"
+        " hành Đảng bộ tỉnh về thực hiện Nghị quyết Đại hội; Chương trình hành động 05-CTr/TU, ngày"
+        " 1/4/2021 của Ban Chấp hành Đảng bộ tỉnh về xây dựng Đảng.",
     )
-    lexical = LexicalIndex.build([f"{a.title}\n{a.text}" for a in (plans, OTHER)])
-    answer = Answerer(lexical, AnswerSettings()).answer(
+    answer = answerer(plans, OTHER).answer(
         read_query("Chương trình hành động 05-CTr/TU được ban hành ngày nào?"), hits_for(plans, OTHER)
     )
     assert answer.short is not None and answer.short.text.endswith("1/4/2021"), answer.short
@@ -181,17 +182,13 @@ def test_the_short_answer_is_the_date_next_to_the_asked_word_the_sentence_writes
 
 def test_a_range_is_one_short_answer_and_a_percentage_takes_no_unit():
     # Either end of a range alone states what the article does not ("85% tùy", "1,2 tỷ người" before).
-    worms = Article(
-        id="giun",
-        path="seeds/giun.txt",
-        title="Bệnh giun đũa ở trẻ em",
-        text=(
-            "Bệnh giun đũa rất phổ biến ở nước ta. Trên thế giới có khoảng 800 triệu đến 1,2 tỷ người mắc"
-            " giun đũa. Nếu được điều trị sớm, tỷ lệ khỏi bệnh của bệnh nhân là 75-85% tùy giai đoạn."
-        ),
+    worms = article(
+        "giun",
+        "Bệnh giun đũa ở trẻ em",
+        "Bệnh giun đũa rất phổ biến ở nước ta. Trên thế giới có khoảng 800 triệu đến 1,2 tỷ người mắc"
+        " giun đũa. Nếu được điều trị sớm, tỷ lệ khỏi bệnh của bệnh nhân là 75-85% tùy giai đoạn.",
     )
-    lexical = LexicalIndex.build([f"{a.title}\n{a.text}" for a in (worms, OTHER)])
-    a = Answerer(lexical, AnswerSettings())
+    a = answerer(worms, OTHER)
     for question, expected in (
         ("Tỷ lệ khỏi bệnh của bệnh nhân là bao nhiêu?", "75-85%"),
         ("Trên thế giới có bao nhiêu người mắc giun đũa?", "800 triệu đến 1,2 tỷ người"),
