@@ -47,3 +47,15 @@ def test_updating_the_counts_equals_counting_again():
     updated = DiacriticRestorer.from_tokens(old).updated(removed=[old[1]], added=new)
     assert updated.same_counts(DiacriticRestorer.from_tokens([old[0], old[2], *new]))
     assert updated.restore("ban hoc") == "bạn học"
+
+
+def test_question_words_win_over_lookalikes_the_articles_use_more():
+    # Health news writes "não" (brain) and "đầu" (head) far more than questions' "nào", "đâu": read
+    # by the articles' counts alone, "khu vuc nao" was "khu vực não" and "dua den dau" "đưa đến đầu".
+    articles, _ = read_articles(SEEDS, ROOT)
+    news = [tokens(a.title + "\n" + a.text) for a in articles] * 10
+    health = [["viêm", "não", "nhật", "bản"], ["chấn", "thương", "sọ", "não"], ["đau", "đầu", "kéo", "dài"]]
+    r = DiacriticRestorer.from_tokens(news + health * 40)
+    assert r.restore("Dich benh lan ra khu vuc nao") == "Dịch bệnh lan ra khu vực nào"
+    assert r.restore("Benh nhan duoc dua den dau") == "Bệnh nhân được đưa đến đâu"
+    assert r.restore("benh viem nao nhat ban") == "bệnh viêm não nhật bản"  # the article's word stays

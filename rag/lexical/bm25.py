@@ -29,7 +29,7 @@ SETTINGS = {
     "b": 0.75,
     "views": list(VIEWS),
     "terms": "syllables+pairs",
-    "v": 5,
+    "v": 6,  # 6: the diacritics model keeps how many words follow each (Witten-Bell)
 }
 K1, B = SETTINGS["k1"], SETTINGS["b"]
 

@@ -2,9 +2,12 @@
 
 "an khe tiep nhan bao nhieu don" folds many Vietnamese words together ("ban" may be bán, bàn, bạn,
 bản, ban...). The articles themselves say which accented syllables exist and which follow which, so
-a bigram model of the corpus, decoded with Viterbi, picks "an khê tiếp nhận bao nhiêu đơn". A
-small built-in list of everyday question and function words covers what the articles may lack.
-Once restored, the question goes through the normal accented retrieval.
+a bigram model of the corpus, decoded with Viterbi, picks "an khê tiếp nhận bao nhiêu đơn".
+
+Questions are not written like articles: "nào", "đâu", "bao nhiêu" are everyday in them and rare in
+news ("khu vuc nao" read as "khu vực não" in a health corpus). So the corpus model is mixed with a small
+model of everyday question and function words (`COMMON_PHRASES`), which also covers words the
+articles lack. Once restored, the question goes through the normal accented retrieval.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 from ..text.normalise import TOKEN_PATTERN, fold, has_diacritics, nfc
 from .postings import term_key
 
-# Everyday words of questions, weighted like a few occurrences in the corpus.
+# Everyday words of questions: a model of their own (`_PhraseModel`), mixed with the corpus's.
 COMMON_PHRASES = """
 bao nhiêu | mấy | khi nào | bao giờ | lúc nào | năm nào | ngày nào | tháng nào | ở đâu | nơi nào | đâu |
 là gì | là ai | ai là | cái gì | điều gì | việc gì | những gì | tại sao | vì sao | như thế nào | thế nào |
@@ -30,6 +33,10 @@ cơ quan nào | tổ chức nào | số lượng | bao lâu | bao xa | đã | đ
 những | một | có | không | trong | ngoài | trên | dưới | với | về | cho | từ | đến | tại | theo | năm |
 tháng | ngày | người | nào | gì | ai | nhiều | ít | lớn nhất | nhỏ nhất | đầu tiên | cuối cùng
 """
+# The share of a question's words drawn from COMMON_PHRASES rather than from the articles. Chosen on the
+# tuning questions of both open sets, which it restores better from 0.05 to 0.2 (docs/quality.md).
+PHRASE_SHARE = 0.1
+# ... and counted in the corpus too, as a few occurrences: a small corpus may lack them altogether.
 COMMON_WEIGHT = 3
 
 
@@ -41,22 +48,54 @@ def _phrases() -> list[list[str]]:
     return [p.split() for p in nfc(COMMON_PHRASES).replace("\n", " ").split("|") if p.strip()]
 
 
+class _PhraseModel:
+    """A bigram model of COMMON_PHRASES, each phrase counted once, backed off to its words."""
+
+    def __init__(self) -> None:
+        self.unigrams: Counter = Counter()
+        self.bigrams: Counter = Counter()
+        for phrase in _phrases():
+            self.unigrams.update(phrase)
+            self.bigrams.update(zip(phrase, phrase[1:], strict=False))
+        self.following: Counter = Counter()
+        for (a, _), n in self.bigrams.items():
+            self.following[a] += n
+        self.total = sum(self.unigrams.values())
+
+    def p(self, prev: str | None, word: str) -> float:
+        p_uni = self.unigrams.get(word, 0) / self.total
+        if prev is None:
+            return p_uni
+        return (self.bigrams.get((prev, word), 0) + p_uni) / (self.following.get(prev, 0) + 1)
+
+
+PHRASES = _PhraseModel()
+
+
 class DiacriticRestorer:
     """Unigram counts (a dict: tens of thousands of syllables) and bigram counts (sorted 64-bit keys
     and counts: a million pairs at 22 644 articles, mapped at load instead of parsed)."""
 
     def __init__(
-        self, unigrams: Counter, bigram_keys: np.ndarray, bigram_counts: np.ndarray, following: Counter
+        self,
+        unigrams: Counter,
+        bigram_keys: np.ndarray,
+        bigram_counts: np.ndarray,
+        following: Counter,
+        followers: Counter,
     ):
         self.unigrams = unigrams
         self.bigram_keys = bigram_keys  # uint64, sorted
         self.bigram_counts = bigram_counts  # int64
         self.following = following  # how often each word starts a bigram
+        self.followers = followers  # how many different words follow it (Witten-Bell)
         self.total = sum(unigrams.values()) or 1
         self.vocab = len(unigrams) or 1
         self.forms: dict[str, list[str]] = defaultdict(list)
-        for word in unigrams:
+        for word in unigrams.keys() | PHRASES.unigrams.keys():
             self.forms[fold(word)].append(word)
+        for words in self.forms.values():
+            words.sort()  # the same lattice, so the same choice on ties, whatever the counting order
 
     @classmethod
     def from_counts(cls, unigrams: Counter, bigrams: Counter) -> DiacriticRestorer:
@@ -65,9 +104,11 @@ class DiacriticRestorer:
         counts = np.array([n for _, n in pairs], dtype=np.int64)
         order = np.argsort(keys, kind="stable")
         following: Counter = Counter()
+        followers: Counter = Counter()
         for (a, _), n in pairs:
             following[a] += n
-        return cls(unigrams, keys[order], counts[order], following)
+            followers[a] += 1
+        return cls(unigrams, keys[order], counts[order], following, followers)
 
     @staticmethod
     def count(docs: Iterable[Sequence[str]]) -> tuple[Counter, Counter]:
@@ -100,23 +141,31 @@ class DiacriticRestorer:
         unigrams = self.unigrams + plus_uni
         unigrams.subtract(minus_uni)
         unigrams = +unigrams
+        delta: Counter = Counter(plus_bi)
+        delta.subtract(minus_bi)
+        pairs = [(pair, n) for pair, n in delta.items() if n]
+        change_keys = np.array([_pair_key(a, b) for (a, b), _ in pairs], dtype=np.uint64)
+        change = np.array([n for _, n in pairs], dtype=np.int64)
+        before = self._counts(change_keys)
         following = self.following.copy()
-        for sign, pairs in ((1, plus_bi), (-1, minus_bi)):
-            for (a, _), n in pairs.items():
-                following[a] += sign * n
-        following = +following
-        change = [(_pair_key(a, b), n) for (a, b), n in plus_bi.items()]
-        change += [(_pair_key(a, b), -n) for (a, b), n in minus_bi.items()]
-        keys = np.concatenate([self.bigram_keys, np.array([k for k, _ in change], dtype=np.uint64)])
-        counts = np.concatenate([self.bigram_counts, np.array([n for _, n in change], dtype=np.int64)])
+        followers = self.followers.copy()
+        for ((a, _), n), old in zip(pairs, before.tolist(), strict=True):
+            following[a] += n
+            followers[a] += (old + n > 0) - (old > 0)  # a pair that appears or disappears
+        keys = np.concatenate([self.bigram_keys, change_keys])
+        counts = np.concatenate([self.bigram_counts, change])
         keys, inverse = np.unique(keys, return_inverse=True)
         counts = np.bincount(inverse, weights=counts, minlength=len(keys)).astype(np.int64)
         alive = counts > 0
-        return DiacriticRestorer(unigrams, keys[alive], counts[alive], following)
+        return DiacriticRestorer(unigrams, keys[alive], counts[alive], +following, +followers)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        data = {"unigrams": dict(self.unigrams), "following": dict(self.following)}
+        data = {
+            "unigrams": dict(self.unigrams),
+            "following": dict(self.following),
+            "followers": dict(self.followers),
+        }
         (folder / "unigrams.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         np.save(folder / "bigram_keys.npy", self.bigram_keys)
         np.save(folder / "bigram_counts.npy", self.bigram_counts)
@@ -126,7 +175,15 @@ class DiacriticRestorer:
         data = json.loads((folder / "unigrams.json").read_text(encoding="utf-8"))
         keys = np.load(folder / "bigram_keys.npy", mmap_mode="r")
         counts = np.load(folder / "bigram_counts.npy", mmap_mode="r")
-        return cls(Counter(data["unigrams"]), keys, counts, Counter(data["following"]))
+        following, followers = Counter(data["following"]), Counter(data["followers"])
+        return cls(Counter(data["unigrams"]), keys, counts, following, followers)
+
+    def _counts(self, keys: np.ndarray) -> np.ndarray:
+        """The bigram counts of these pair keys (0 for a pair never seen)."""
+        if not len(self.bigram_keys) or not len(keys):
+            return np.zeros(len(keys), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
+        return np.where(self.bigram_keys[at] == keys, self.bigram_counts[at], 0).astype(np.int64)
 
     def bigram(self, a: str, b: str) -> int:
         if not len(self.bigram_keys):
@@ -139,18 +196,20 @@ class DiacriticRestorer:
         return (
             self.unigrams == other.unigrams
             and self.following == other.following
+            and self.followers == other.followers
             and np.array_equal(self.bigram_keys, other.bigram_keys)
             and np.array_equal(self.bigram_counts, other.bigram_counts)
         )
 
     def _logp(self, prev: str | None, word: str) -> float:
-        """Interpolated bigram probability: the corpus says which syllable follows which."""
-        p_uni = (self.unigrams.get(word, 0) + 0.1) / (self.total + 0.1 * self.vocab)
-        if prev is None:
-            return math.log(p_uni)
-        c_prev = self.following.get(prev, 0)
-        c_pair = self.bigram(prev, word)
-        return math.log((c_pair + 2.0 * p_uni) / (c_prev + 2.0))
+        """The corpus's bigram probability, backed off to its unigram by Witten-Bell (a word followed
+        by many different words leaves more room for an unseen one), mixed with the question words'."""
+        p = (self.unigrams.get(word, 0) + 0.1) / (self.total + 0.1 * self.vocab)
+        seen = self.following.get(prev, 0) if prev is not None else 0
+        if seen:
+            distinct = self.followers.get(prev, 0)
+            p = (self.bigram(prev, word) + distinct * p) / (seen + distinct)
+        return math.log((1 - PHRASE_SHARE) * p + PHRASE_SHARE * PHRASES.p(prev, word))
 
     def restore_words(self, words: Sequence[str]) -> list[str]:
         """Most likely accented form of each (lower-case) syllable; unknown ones are kept as typed."""
