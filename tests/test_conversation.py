@@ -125,6 +125,22 @@ def test_completion_without_an_index():
     assert c.complete("Họ của cầu thủ là gì?", prev).how == "unchanged"  # a surname, not "they"
 
 
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "Còn 05-CTr/TU thì sao?",  # the number alone: it was read as the names "CTr", "TU", and the
+        # old question came back unchanged, answered for 07-CTr/TU
+        "Còn chương trình hành động 05-CTr/TU thì sao?",  # the name in lower case: it was left as typed
+        "con chuong trinh hanh dong 05-CTr/TU thi sao",  # typed without diacritics: left as typed too
+    ],
+)
+def test_ellipsis_of_a_document_puts_its_number_under_the_old_name(follow_up):
+    prev = [Turn("Chương trình hành động 07-CTr/TU được ban hành ngày nào?")]
+    done = Completer().complete(follow_up, prev)
+    assert done.standalone == "Chương trình hành động 05-CTr/TU được ban hành ngày nào?"
+    assert (done.replaced, done.by) == ("07-CTr/TU", "05-CTr/TU")
+
+
 def test_ong_ay_stands_for_a_foreign_name_the_last_question_asked_about():
     """The recogniser knows Vietnamese surnames, not "Tesla" or "Luther"; a capitalised name the last
     question was about is still whom "ông ấy" means, but a thing's name is not."""

@@ -76,6 +76,17 @@ def test_documents_times_and_quoted_names():
     assert ("quote", "Dân vận khéo") in kinds("mô hình “Dân vận khéo” được duy trì")
 
 
+def test_a_document_s_number_is_one_mention_with_or_without_its_name():
+    # "CTr", "TTg" are parts of the number, not names (they were read as two names "CTr", "TU")
+    got = kinds("Chương trình hành động 07-CTr/TU được ban hành ngày nào?")
+    assert ("doc", "Chương trình hành động 07-CTr/TU") in got and not any(k == "name" for k, _ in got)
+    assert ("doc", "Chỉ thị 17/CT-TTg") in kinds("Theo Chỉ thị 17/CT-TTg của Thủ tướng")
+    assert ("doc", "05-CTr/TU") in kinds("Còn 05-CTr/TU thì sao?")
+    assert ("doc", "chương trình hành động 05-CTr/TU") in kinds("còn chương trình hành động 05-CTr/TU")
+    assert not any(k == "doc" for k, _ in kinds("kế hoạch 5 năm tới"))  # a common noun before a count
+    assert not any(k == "doc" for k, _ in kinds("ngày 1/4/2021"))  # a date is no document number
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

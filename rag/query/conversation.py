@@ -162,6 +162,17 @@ class Conversation:
 
 
 @lru_cache(maxsize=65536)
+def _ellipsis_entity(rest: str, folded: bool) -> Mention | None:
+    """The entity "còn X thì sao?" puts in place of the last question's, if X is little more than it."""
+    found = mentions(rest, folded=folded)
+    if not found:
+        return None
+    x = found[0]
+    if len(re.sub(r"\W+", " ", rest[: x.start] + rest[x.end :]).split()) > 2:
+        return None  # more than "X" (and "ở", "năm"): a question of its own, "Thái độ của Lee ra sao?"
+    return x
+
+
 def _plain(text: str) -> bool:
     """Typed without diacritics (short texts too: "an khe")."""
     return typed_without_diacritics(text) or (fold(text) == text and len(text.split()) <= 2)
@@ -354,12 +365,12 @@ class Completer:
         )
         if not rest or len(rest.split()) > 8:
             return None
-        found = mentions(rest, folded=plain and rest == rest.lower())
-        if not found:
+        # typed without diacritics, capitals still mark names ("con Obama thi sao"); read folded too
+        # when they do not, as in a document's code ("con chuong trinh hanh dong 05-CTr/TU thi sao")
+        readings = [plain and rest == rest.lower()] + ([True] if plain and rest != rest.lower() else [])
+        x = next((x for folded in readings if (x := _ellipsis_entity(rest, folded))), None)
+        if x is None:
             return None
-        x = found[0]
-        if len(re.sub(r"\W+", " ", rest[: x.start] + rest[x.end :]).split()) > 2:
-            return None  # more than "X" (and "ở", "năm"): a question of its own, "Thái độ của Lee ra sao?"
         kind = "place" if x.kind == "place" else ("name" if x.kind in ("quote", "name") else x.kind)
         prev = history[-1].searched
         surface = rest[x.start : x.end]
@@ -372,6 +383,10 @@ class Completer:
             return Completion(_append(prev, kind, surface), "ellipsis", None, surface)
         o = old[-1] if kind == "time" else old[0]
         s, e = _place_span(prev, o) if kind == "place" else (o.start, o.end)
+        if kind == "doc" and o.head and fold(x.head) in ("", fold(o.head)):
+            # "Còn 05-CTr/TU?", "con chuong trinh hanh dong 05-CTr/TU?": a new number, the old name
+            s += next((i for i, c in enumerate(o.text) if c.isdigit()), 0)
+            surface = surface[next((i for i, c in enumerate(surface) if c.isdigit()), 0) :]
         if s == e:  # an implicit place: "UBND tỉnh" -> "UBND tỉnh Bắc Giang"
             return Completion(f"{prev[:s]} {surface}{prev[s:]}", "ellipsis", None, surface)
         if kind == "time" and x.text[:1].isdigit() and (year := re.match(r"(?i)(năm|nam)\s+", prev[s:e])):

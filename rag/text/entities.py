@@ -231,8 +231,9 @@ def _is_acronym(t: Tok) -> bool:
 
 
 def _code(t: Tok) -> bool:
-    """A part of a document's number: "NQ", "TW", "2021" in "04-NQ/TW", "23/2017/QĐ-UBND"."""
-    return t.raw.isupper() or t.raw[0].isdigit()
+    """A part of a document's number: "NQ", "TW", "2021", "CTr", "TTg" in "04-NQ/TW", "23/2017/QĐ-UBND",
+    "05-CTr/TU", "17/CT-TTg"."""
+    return t.raw[0].isupper() or t.raw[0].isdigit()
 
 
 def _joined(t: Tok) -> bool:
@@ -370,23 +371,37 @@ class _Pass:
                 years = re.findall(_YEAR, m.group())
                 self.claim("time", *sp, "-".join(years) if years else fold(m.group().lower()))
 
+    def _code_end(self, j: int) -> int:
+        """Past the number that starts at word j: "33", "04-NQ/TW", "23/2017/QĐ-UBND"."""
+        k = j + 1
+        while k < len(self.ts) and self.ts[k].gap in ("-", "/", "") and _code(self.ts[k]):
+            k += 1
+        return k
+
     def _documents(self) -> None:
         table = self.p["doc_folded" if self.folded else "doc"]
         ts, low = self.ts, self.low
         for i in range(len(ts)):
             hit = _match(table, low, i)
-            if not hit or (not self.folded and not ts[i].cap):
+            if not hit:
                 continue
             n, head = hit
             j = i + n
             if j < len(ts) and low[j] in ("số", "so"):
                 j += 1
             if j < len(ts) and ts[j].raw[0].isdigit():  # "33", "04-NQ/TW", "05-CT/TW"
-                k = j + 1
-                while k < len(ts) and ts[k].gap in ("-", "/", "") and _code(ts[k]):
-                    k += 1
+                k = self._code_end(j)
+                # a document's name in lower case counts when its number is a code ("kế hoạch 05-KH/TU");
+                # before a bare number it is a common noun ("kế hoạch 5 năm")
+                if not self.folded and not ts[i].cap and not any(t.raw[0].isalpha() for t in ts[j + 1 : k]):
+                    continue
                 number = " ".join(t.fold.lower() for t in ts[j:k])
                 self.claim("doc", i, k, f"{fold(head)} {number}", head=head)
+        for j in range(len(ts)):  # a document's number alone: "05-CTr/TU", "23/2017/QĐ-UBND"
+            if ts[j].raw[0].isdigit() and (j == 0 or ts[j].gap not in ("-", "/", "")):
+                k = self._code_end(j)
+                if any(t.raw[0].isalpha() for t in ts[j + 1 : k]):
+                    self.claim("doc", j, k, " ".join(t.fold.lower() for t in ts[j:k]))
 
     def _quotes(self) -> None:
         for m in _QUOTED.finditer(self.text):
