@@ -161,7 +161,6 @@ class Conversation:
 # --- small readings ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
 def _ellipsis_entity(rest: str, folded: bool) -> Mention | None:
     """The entity "còn X thì sao?" puts in place of the last question's, if X is little more than it."""
     found = mentions(rest, folded=folded)
@@ -173,6 +172,12 @@ def _ellipsis_entity(rest: str, folded: bool) -> Mention | None:
     return x
 
 
+def _first_digit(text: str) -> int:
+    """Where a document's number starts in its mention ("Chương trình hành động 07-CTr/TU" -> 23)."""
+    return next((i for i, c in enumerate(text) if c.isdigit()), 0)
+
+
+@lru_cache(maxsize=65536)
 def _plain(text: str) -> bool:
     """Typed without diacritics (short texts too: "an khe")."""
     return typed_without_diacritics(text) or (fold(text) == text and len(text.split()) <= 2)
@@ -367,7 +372,7 @@ class Completer:
             return None
         # typed without diacritics, capitals still mark names ("con Obama thi sao"); read folded too
         # when they do not, as in a document's code ("con chuong trinh hanh dong 05-CTr/TU thi sao")
-        readings = [plain and rest == rest.lower()] + ([True] if plain and rest != rest.lower() else [])
+        readings = (False, True) if plain and rest != rest.lower() else (plain,)
         x = next((x for folded in readings if (x := _ellipsis_entity(rest, folded))), None)
         if x is None:
             return None
@@ -385,8 +390,8 @@ class Completer:
         s, e = _place_span(prev, o) if kind == "place" else (o.start, o.end)
         if kind == "doc" and o.head and fold(x.head) in ("", fold(o.head)):
             # "Còn 05-CTr/TU?", "con chuong trinh hanh dong 05-CTr/TU?": a new number, the old name
-            s += next((i for i, c in enumerate(o.text) if c.isdigit()), 0)
-            surface = surface[next((i for i, c in enumerate(surface) if c.isdigit()), 0) :]
+            s += _first_digit(o.text)
+            surface = surface[_first_digit(surface) :]
         if s == e:  # an implicit place: "UBND tỉnh" -> "UBND tỉnh Bắc Giang"
             return Completion(f"{prev[:s]} {surface}{prev[s:]}", "ellipsis", None, surface)
         if kind == "time" and x.text[:1].isdigit() and (year := re.match(r"(?i)(năm|nam)\s+", prev[s:e])):
