@@ -12,7 +12,6 @@ the tuning parts (docs/quality.md, "Typed without diacritics").
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag import DiacriticRestorer, Settings, fold, read_articles, tokens  # noqa: E402
 from rag.chunking import Chunker, ChunkSettings, index_text  # noqa: E402
-from rag.eval.questions import read_squad, split_of  # noqa: E402
+from rag.eval.questions import read_jsonl, read_squad, split_of  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 SETS = {
@@ -60,8 +59,7 @@ def main() -> int:
         rows.append((name, len(asked), *accuracy(restorer_of(articles), asked)))
     settings = Settings()
     seeds, _ = read_articles(settings.seeds, settings.root)
-    with (ROOT / "eval" / "seeds.jsonl").open(encoding="utf-8") as fh:
-        asked = [json.loads(line)["question"] for line in fh if line.strip()]
+    asked = [it.question for it in read_jsonl(ROOT / "eval" / "seeds.jsonl")]
     rows.append(("seed questions", len(asked), *accuracy(restorer_of(seeds), asked)))
     print(f"{'set (' + args.split + ')':<24}{'questions':>10}{'syllables %':>13}{'questions %':>13}")
     for name, n, syllables, whole in rows:

@@ -378,6 +378,10 @@ class _Pass:
             k += 1
         return k
 
+    def _lettered(self, j: int, k: int) -> bool:
+        """The number in words j..k carries a code ("05-CTr/TU"), not only digits ("33", "1/4/2021")."""
+        return any(t.raw[0].isalpha() for t in self.ts[j + 1 : k])
+
     def _documents(self) -> None:
         table = self.p["doc_folded" if self.folded else "doc"]
         ts, low = self.ts, self.low
@@ -393,14 +397,14 @@ class _Pass:
                 k = self._code_end(j)
                 # a document's name in lower case counts when its number is a code ("kế hoạch 05-KH/TU");
                 # before a bare number it is a common noun ("kế hoạch 5 năm")
-                if not self.folded and not ts[i].cap and not any(t.raw[0].isalpha() for t in ts[j + 1 : k]):
+                if not self.folded and not ts[i].cap and not self._lettered(j, k):
                     continue
                 number = " ".join(t.fold.lower() for t in ts[j:k])
                 self.claim("doc", i, k, f"{fold(head)} {number}", head=head)
         for j in range(len(ts)):  # a document's number alone: "05-CTr/TU", "23/2017/QĐ-UBND"
             if ts[j].raw[0].isdigit() and (j == 0 or ts[j].gap not in ("-", "/", "")):
                 k = self._code_end(j)
-                if any(t.raw[0].isalpha() for t in ts[j + 1 : k]):
+                if self._lettered(j, k):
                     self.claim("doc", j, k, " ".join(t.fold.lower() for t in ts[j:k]))
 
     def _quotes(self) -> None:
