@@ -72,10 +72,11 @@ class Step:
     depth: int = train_scorer.DEPTH  # a learned row: passages its scorer reranks
     per_reading: bool = True  # a learned row: abstention thresholds apart with and without diacritics
     sentence_vectors: str = "pooled"  # how the store's sentence vectors are made (RAG_SENTENCE_VECTORS)
+    target: str = "article"  # a learned row: which passages it learns to put first (passage_target)
 
     @property
     def fit(self) -> tuple:
-        return (self.sentence_vectors, self.drop, self.depth, self.per_reading)
+        return (self.sentence_vectors, self.drop, self.depth, self.per_reading, self.target)
 
 
 def steps() -> list[Step]:
@@ -156,7 +157,13 @@ def steps() -> list[Step]:
     apart = "+ abstention threshold chosen apart for questions without diacritics"
     out.append(Step(apart, r, a, lex, drop=frozenset()))
     encoded = {"drop": frozenset(), "sentence_vectors": "encoded"}
-    out.append(Step("+ sentence vectors from each sentence embedded alone = shipped", r, a, lex, **encoded))
+    out.append(Step("+ sentence vectors from each sentence embedded alone", r, a, lex, **encoded))
+    answer_first = {**encoded, "target": "answer"}
+    out.append(
+        Step(
+            "+ passages learned to put first the one holding the answer = shipped", r, a, lex, **answer_first
+        )
+    )
     final_r, final_a = RetrievalSettings(), AnswerSettings()
     shipped_lexical = {"k1": LEXICAL_SETTINGS["k1"], "pairs": LEXICAL_SETTINGS["terms"] == "syllables+pairs"}
     assert (r, a, lex) == (final_r, final_a, shipped_lexical), "the last step must be the shipped settings"
@@ -176,7 +183,8 @@ def steps() -> list[Step]:
     )
     before = "no diacritics, before the step above"
     out.append(Step(before, final_r, final_a, lex, strip=True, drop=frozenset()))
-    out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, **encoded))
+    out.append(Step("no diacritics, before the passage target", final_r, final_a, lex, strip=True, **encoded))
+    out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, **answer_first))
     return out
 
 
@@ -225,7 +233,7 @@ def main() -> int:
     args = ap.parse_args()
     files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
     settings = Settings()
-    shipped_fit = (settings.sentence_vectors, frozenset(), train_scorer.DEPTH, True)
+    shipped_fit = (settings.sentence_vectors, frozenset(), train_scorer.DEPTH, True, "answer")
     kinds = sorted({step.sentence_vectors for step in steps()})
     loaded, collected, cached = {}, {}, {}
     for kind in kinds:
@@ -249,7 +257,7 @@ def main() -> int:
             if step.fit not in trained:
                 questions, negatives = collected[step.sentence_vectors]
                 trained[step.fit] = train_scorer.train(
-                    questions, negatives, step.drop, step.depth, step.per_reading
+                    questions, negatives, step.drop, step.depth, step.per_reading, step.target
                 )[0]
             answer = replace(answer, weights=trained[step.fit])
         cells = {"tune": [], "report": []}
@@ -272,6 +280,8 @@ def main() -> int:
         print(f"done: {step.label}", file=sys.stderr, flush=True)
     pooled_fit = ("pooled", *shipped_fit[1:])
     for fit in (shipped_fit, pooled_fit):
+        if fit not in trained:  # the pooled variant is shipped too, though no row serves it
+            trained[fit] = train_scorer.train(*collected[fit[0]], *fit[1:])[0]
         assert trained[fit].to_dict() == sc.shipped(sc.variant_for(fit[0])).to_dict(), (
             "the shipped weights (rag/query/data/scorer.json) are not what eval/train_scorer.py fits: run it"
             " (or, if its int8_instructions are not this CPU's, run on a CPU like the one that fitted it)"

@@ -14,8 +14,9 @@ deterministic (L-BFGS from zero), so the same data and code give the same weight
 What is fitted, in order, each on out-of-fold outputs of the one before (5 folds by article):
 - sentence: listwise (softmax) over the sentences of the first 3 retrieved passages; a sentence is
   right when it holds a gold answer;
-- passage: listwise over the 50 retrieved passages (`AnswerSettings.rerank_depth`; a shallower
-  depth is fitted from the same collection, `shallower`); right when from the gold article;
+- passage: listwise over the 30 retrieved passages (`AnswerSettings.rerank_depth`; a shallower
+  depth is fitted from the same collection, `shallower`); right when from the gold article and holding
+  a gold answer in one of its sentences (`passage_target`), or from the gold article when none does;
 - compose: logistic, P(sentence holds a gold answer), over the sentences of the first 3 reranked;
 - second: the lowest ratio r (p2 >= r x p1 quotes a second sentence) whose answers are on average no
   longer than the earlier pipeline's on the same questions, so that no hit is bought with length;
@@ -216,7 +217,23 @@ def _first(q: Asked, k: int) -> np.ndarray:
     return q.features.owner < k
 
 
-def fit_models(train: list[Asked], drop: frozenset[str]) -> tuple[sc.Linear, sc.Linear, sc.Linear]:
+def passage_target(q: Asked, target: str = "answer") -> np.ndarray:
+    """The passages the passage model learns to put first. "article": every passage of the gold
+    article, as first shipped; "answer": those of them that hold a gold answer, or all of them when
+    none does. The answer is quoted from the first passage, and a uniform target over all of an
+    article's passages also rewards the ones that merely share its article, such as a news story's
+    other half (docs/quality.md)."""
+    if target == "article":
+        return q.gold
+    holds = np.zeros(len(q.gold))
+    holds[q.features.owner[q.right > 0]] = 1.0
+    holds *= q.gold
+    return holds if holds.any() else q.gold
+
+
+def fit_models(
+    train: list[Asked], drop: frozenset[str], target: str = "answer"
+) -> tuple[sc.Linear, sc.Linear, sc.Linear]:
     """Sentence, passage and compose models on `train` (answerable questions only)."""
     s_names, p_names = _sub(sc.SENTENCE, drop), _sub(sc.PASSAGE, drop)
     s_cols = [sc.SENTENCE.index(n) for n in s_names]
@@ -230,7 +247,7 @@ def fit_models(train: list[Asked], drop: frozenset[str]) -> tuple[sc.Linear, sc.
     groups = []
     for q in train:
         _, rows = _passage_rows(q, sentence, zero_passage)
-        groups.append((rows, q.gold))
+        groups.append((rows, passage_target(q, target)))
     passage = sc.Linear(p_names, fit_listwise(groups))
     X, y = [], []
     for q in train:
@@ -312,11 +329,11 @@ def answered(q: Asked, models: tuple[sc.Linear, sc.Linear, sc.Linear]) -> Answer
     return Answered(q, p[order], [idx[i] for i in order], top)
 
 
-def out_of_fold(questions: list[Asked], negatives: list[Asked], drop: frozenset[str]):
+def out_of_fold(questions: list[Asked], negatives: list[Asked], drop: frozenset[str], target: str = "answer"):
     """Every question answered by models fitted on the other folds."""
     done, neg = {}, {}
     for f in range(FOLDS):
-        models = fit_models([q for q in questions if q.fold != f], drop)
+        models = fit_models([q for q in questions if q.fold != f], drop, target)
         for n, q in enumerate(questions):
             if q.fold == f:
                 done[n] = answered(q, models)
@@ -478,18 +495,20 @@ def train(
     drop: frozenset[str] = frozenset(),
     depth: int = DEPTH,
     per_reading: bool = True,
+    target: str = "answer",
 ) -> tuple[sc.Weights, dict]:
     """One variant of the scorer: `drop` names features it does without, `depth` how many passages
     it reranks; without `per_reading` one abstention threshold serves both readings (the one for
-    questions with diacritics, as first shipped)."""
+    questions with diacritics, as first shipped); `target` which passages its passage model learns to
+    put first (`passage_target`)."""
     if depth < DEPTH:
         questions = [shallower(q, depth) for q in questions]
         negatives = [shallower(q, depth) for q in negatives]
-    done, neg = out_of_fold(questions, negatives, drop)
+    done, neg = out_of_fold(questions, negatives, drop, target)
     ratio = choose_ratio(done)
     abstain, below, below_folded = fit_abstention(done, neg)
     short, short_threshold = fit_short(done)
-    sentence, passage, compose = fit_models(questions, drop)
+    sentence, passage, compose = fit_models(questions, drop, target)
     weights = sc.Weights(
         sentence,
         passage,
