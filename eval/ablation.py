@@ -158,7 +158,7 @@ def steps() -> list[Step]:
     out.append(Step(apart, r, a, lex, drop=frozenset()))
     encoded = {"drop": frozenset(), "sentence_vectors": "encoded"}
     out.append(Step("+ sentence vectors from each sentence embedded alone", r, a, lex, **encoded))
-    answer_first = {**encoded, "target": "answer"}
+    answer_first = {**encoded, "target": train_scorer.TARGET}
     out.append(
         Step(
             "+ passages learned to put first the one holding the answer = shipped", r, a, lex, **answer_first
@@ -233,7 +233,7 @@ def main() -> int:
     args = ap.parse_args()
     files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
     settings = Settings()
-    shipped_fit = (settings.sentence_vectors, frozenset(), train_scorer.DEPTH, True, "answer")
+    shipped_fit = (settings.sentence_vectors, frozenset(), train_scorer.DEPTH, True, train_scorer.TARGET)
     kinds = sorted({step.sentence_vectors for step in steps()})
     loaded, collected, cached = {}, {}, {}
     for kind in kinds:

@@ -60,6 +60,7 @@ from rag.query.extract import Answerer, AnswerSettings  # noqa: E402
 
 FOLDS = 5
 DEPTH, PASSAGES = AnswerSettings().rerank_depth, 3
+TARGET = "answer"  # the shipped passage target (passage_target)
 HAND_DEPTH = 10  # the hand-set pipeline reranked 10 passages; its answers are the length budget
 RATIOS = [round(0.3 + 0.05 * i, 2) for i in range(9)]  # 0.30 .. 0.70
 WRONG_ABSTENTION = 3.0  # % of each fold's tuning questions of each set, as typed (the target)
@@ -217,7 +218,7 @@ def _first(q: Asked, k: int) -> np.ndarray:
     return q.features.owner < k
 
 
-def passage_target(q: Asked, target: str = "answer") -> np.ndarray:
+def passage_target(q: Asked, target: str = TARGET) -> np.ndarray:
     """The passages the passage model learns to put first. "article": every passage of the gold
     article, as first shipped; "answer": those of them that hold a gold answer, or all of them when
     none does. The answer is quoted from the first passage, and a uniform target over all of an
@@ -232,7 +233,7 @@ def passage_target(q: Asked, target: str = "answer") -> np.ndarray:
 
 
 def fit_models(
-    train: list[Asked], drop: frozenset[str], target: str = "answer"
+    train: list[Asked], drop: frozenset[str], target: str = TARGET
 ) -> tuple[sc.Linear, sc.Linear, sc.Linear]:
     """Sentence, passage and compose models on `train` (answerable questions only)."""
     s_names, p_names = _sub(sc.SENTENCE, drop), _sub(sc.PASSAGE, drop)
@@ -329,7 +330,7 @@ def answered(q: Asked, models: tuple[sc.Linear, sc.Linear, sc.Linear]) -> Answer
     return Answered(q, p[order], [idx[i] for i in order], top)
 
 
-def out_of_fold(questions: list[Asked], negatives: list[Asked], drop: frozenset[str], target: str = "answer"):
+def out_of_fold(questions: list[Asked], negatives: list[Asked], drop: frozenset[str], target: str = TARGET):
     """Every question answered by models fitted on the other folds."""
     done, neg = {}, {}
     for f in range(FOLDS):
@@ -495,7 +496,7 @@ def train(
     drop: frozenset[str] = frozenset(),
     depth: int = DEPTH,
     per_reading: bool = True,
-    target: str = "answer",
+    target: str = TARGET,
 ) -> tuple[sc.Weights, dict]:
     """One variant of the scorer: `drop` names features it does without, `depth` how many passages
     it reranks; without `per_reading` one abstention threshold serves both readings (the one for
