@@ -35,6 +35,7 @@ def test_unknown_words_case_and_typed_diacritics_are_kept(tmp_path):
     assert r.restore("gia xang hom nay") == "gia xang hom nay"  # not in the articles: left as typed
     assert r.restore("Quyet dinh 23-QD/TW") == "Quyết định 23-QĐ/TW"
     assert r.restore("an khê tiep nhan") == "an khê tiếp nhận"
+    assert r.restore("Chi thi 05-CTr/TU ban hanh ngay nao") == "Chỉ thị 05-CTr/TU ban hành ngày nào"
     r.save(tmp_path / "d")
     loaded = DiacriticRestorer.load(tmp_path / "d")
     assert loaded.same_counts(r)

@@ -243,6 +243,11 @@ class DiacriticRestorer:
 
 
 def _same_case(typed: str, word: str) -> str:
+    """The restored word in the typed word's case, letter by letter where they align ("05-CTr/TU"
+    keeps "CTr"); NFC gives one character per letter, accented or not, so they align unless the
+    restorer returned another word."""
+    if len(typed) == len(word):
+        return "".join(w.upper() if t.isupper() else w for t, w in zip(typed, word, strict=True))
     if typed.isupper() and len(typed) > 1:
         return word.upper()
     if typed[:1].isupper():
