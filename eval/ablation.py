@@ -73,11 +73,10 @@ class Step:
     per_reading: bool = True  # a learned row: abstention thresholds apart with and without diacritics
     sentence_vectors: str = "pooled"  # how the store's sentence vectors are made (RAG_SENTENCE_VECTORS)
     target: str = "article"  # a learned row: which passages it learns to put first (passage_target)
-    abstention: str = "coverage"  # a learned row: what its abstention model reads (ABSTAIN_READS)
 
     @property
     def fit(self) -> tuple:
-        return (self.sentence_vectors, self.drop, self.depth, self.per_reading, self.target, self.abstention)
+        return (self.sentence_vectors, self.drop, self.depth, self.per_reading, self.target)
 
 
 def steps() -> list[Step]:
@@ -160,10 +159,11 @@ def steps() -> list[Step]:
     encoded = {"drop": frozenset(), "sentence_vectors": "encoded"}
     out.append(Step("+ sentence vectors from each sentence embedded alone", r, a, lex, **encoded))
     answer_first = {**encoded, "target": train_scorer.TARGET}
-    out.append(Step("+ passages learned to put first the one holding the answer", r, a, lex, **answer_first))
-    cosines = {**answer_first, "abstention": train_scorer.ABSTENTION}
-    label = "+ abstention also reads the question's cosines, with a margin under the target = shipped"
-    out.append(Step(label, r, a, lex, **cosines))
+    out.append(
+        Step(
+            "+ passages learned to put first the one holding the answer = shipped", r, a, lex, **answer_first
+        )
+    )
     final_r, final_a = RetrievalSettings(), AnswerSettings()
     shipped_lexical = {"k1": LEXICAL_SETTINGS["k1"], "pairs": LEXICAL_SETTINGS["terms"] == "syllables+pairs"}
     assert (r, a, lex) == (final_r, final_a, shipped_lexical), "the last step must be the shipped settings"
@@ -184,8 +184,7 @@ def steps() -> list[Step]:
     before = "no diacritics, before the step above"
     out.append(Step(before, final_r, final_a, lex, strip=True, drop=frozenset()))
     out.append(Step("no diacritics, before the passage target", final_r, final_a, lex, strip=True, **encoded))
-    out.append(Step("no diacritics, before the cosines", final_r, final_a, lex, strip=True, **answer_first))
-    out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, **cosines))
+    out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, **answer_first))
     return out
 
 
@@ -234,14 +233,7 @@ def main() -> int:
     args = ap.parse_args()
     files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
     settings = Settings()
-    shipped_fit = (
-        settings.sentence_vectors,
-        frozenset(),
-        train_scorer.DEPTH,
-        True,
-        train_scorer.TARGET,
-        train_scorer.ABSTENTION,
-    )
+    shipped_fit = (settings.sentence_vectors, frozenset(), train_scorer.DEPTH, True, train_scorer.TARGET)
     kinds = sorted({step.sentence_vectors for step in steps()})
     loaded, collected, cached = {}, {}, {}
     for kind in kinds:
@@ -264,7 +256,9 @@ def main() -> int:
         if step.drop is not None:
             if step.fit not in trained:
                 questions, negatives = collected[step.sentence_vectors]
-                trained[step.fit] = train_scorer.train(questions, negatives, *step.fit[1:])[0]
+                trained[step.fit] = train_scorer.train(
+                    questions, negatives, step.drop, step.depth, step.per_reading, step.target
+                )[0]
             answer = replace(answer, weights=trained[step.fit])
         cells = {"tune": [], "report": []}
         for name in SETS:

@@ -63,18 +63,7 @@ DEPTH, PASSAGES = AnswerSettings().rerank_depth, 3
 TARGET = "answer"  # the shipped passage target (passage_target)
 HAND_DEPTH = 10  # the hand-set pipeline reranked 10 passages; its answers are the length budget
 RATIOS = [round(0.3 + 0.05 * i, 2) for i in range(9)]  # 0.30 .. 0.70
-WRONG_ABSTENTION = 3.0  # % of each set's questions, the target on unseen articles
-# What the abstention model reads, and the share of each fold's tuning questions it may abstain on
-# wrongly. "coverage" (as first shipped): coverage and log-odds, up to the target in every fold.
-# "cosines": also the question's cosines to the best passage and sentence, which separate the
-# unanswerable questions better, so the same questions asked elsewhere still abstain as often with a
-# margin under the target (2 % a fold; held out by fold, the target itself abstained wrongly on up to
-# 3.0 % of a set's tuning questions, docs/quality.md).
-ABSTENTION = "cosines"
-ABSTAIN_READS = {
-    "coverage": (("support", "logit"), WRONG_ABSTENTION),
-    "cosines": (sc.ABSTAIN, 2.0),
-}
+WRONG_ABSTENTION = 3.0  # % of each fold's tuning questions of each set, as typed (the target)
 SHORT_F1 = 0.65
 L2 = 1.0
 VERBOSE = False
@@ -275,7 +264,7 @@ def _passage_rows(q: Asked, sentence: sc.Linear, passage: sc.Linear) -> tuple[np
         sentence,
         passage,
         sc.Linear(sc.COMPOSE, np.zeros(len(sc.COMPOSE))),
-        sc.Linear(sc.ABSTAIN, np.zeros(len(sc.ABSTAIN))),
+        sc.Linear(sc.ABSTAIN, np.zeros(2)),
         1.0,
         0.0,
     )
@@ -378,16 +367,8 @@ def choose_ratio(done: list[Answered | None]) -> float:
 def abstain_row(a: Answered | None) -> np.ndarray:
     """The abstention model's features (scorer.ABSTAIN) of an answered question."""
     if a is None:
-        return np.array([0.0, sc.logit(0.0), 0.0, 0.0])
-    f = a.q.features
-    return np.array(
-        [
-            f.support[a.top],
-            sc.logit(float(a.probabilities[0])),
-            f.retrieval["dense"][a.top],
-            f.rows[a.rows[0], sc.SENTENCE.index("dense")],
-        ]
-    )
+        return np.array([0.0, sc.logit(0.0)])
+    return np.array([a.q.features.support[a.top], sc.logit(float(a.probabilities[0]))])
 
 
 def gates(a: Answered | None) -> bool:
@@ -408,40 +389,31 @@ def gates(a: Answered | None) -> bool:
 
 
 def fit_abstention(
-    done: list[Answered | None],
-    negatives: list[Answered | None],
-    reads: str = ABSTENTION,
-    drop: frozenset[str] = frozenset(),
+    done: list[Answered | None], negatives: list[Answered | None]
 ) -> tuple[sc.Linear, float, float]:
     """Answerable (the tuning questions) against unanswerable (asked of other stores); each kind of
-    question weighs the same; over the features `reads` names (ABSTAIN_READS) less `drop`. The
-    thresholds, one for questions read with diacritics and one for those read without: the highest
-    with at most the share `reads` allows of each set's tuning questions read that way abstaining
-    wrongly in any fold."""
-    names, wrong = ABSTAIN_READS[reads]
-    names = _sub(names, drop)
-    columns = [sc.ABSTAIN.index(n) for n in names]
+    question weighs the same. The thresholds, one for questions read with diacritics and one for those
+    read without: the highest with at most WRONG_ABSTENTION % of each set's tuning questions read that
+    way abstaining wrongly in any fold."""
     groups: dict[tuple, list[np.ndarray]] = {}
     for a, label in [(a, 1.0) for a in done] + [(a, 0.0) for a in negatives]:
         if a is None:
             continue
         groups.setdefault((label, a.q.set, a.q.typed), []).append(abstain_row(a))
-    X = np.concatenate([np.stack(v) for v in groups.values()])[:, columns]
+    X = np.concatenate([np.stack(v) for v in groups.values()])
     y = np.concatenate([np.full(len(v), k[0]) for k, v in groups.items()])
     sample = np.concatenate([np.full(len(v), 1.0 / len(v)) for v in groups.values()])
     w, b = fit_logistic(X, y, sample)
-    model = sc.Linear(names, w, b)
+    model = sc.Linear(sc.ABSTAIN, w, b)
     thresholds = [
-        _threshold(model, [a for a in done if a is not None and a.q.folded == folded], negatives, wrong)
+        _threshold(model, [a for a in done if a is not None and a.q.folded == folded], negatives)
         for folded in (False, True)
     ]
     return model, thresholds[0], thresholds[1]
 
 
-def _threshold(
-    model: sc.Linear, answerable: list[Answered], negatives: list[Answered | None], wrong_share: float
-) -> float:
-    """The highest threshold that keeps every fold of each set within `wrong_share` %."""
+def _threshold(model: sc.Linear, answerable: list[Answered], negatives: list[Answered | None]) -> float:
+    """The highest threshold that keeps every fold of each set within WRONG_ABSTENTION %."""
     scores = [float(model.apply(abstain_row(a)[None, :], sc.ABSTAIN)[0]) for a in answerable]
     negative = [a for a in negatives if a is not None]
     neg_scores = [float(model.apply(abstain_row(a)[None, :], sc.ABSTAIN)[0]) for a in negative]
@@ -454,7 +426,8 @@ def _threshold(
             for f in range(FOLDS):  # on held-out articles: every fold must keep to the target
                 fold = [i for i in mine if answerable[i].q.fold == f]
                 ok &= (
-                    sum(scores[i] < t or gates(answerable[i]) for i in fold) / len(fold) * 100 <= wrong_share
+                    sum(scores[i] < t or gates(answerable[i]) for i in fold) / len(fold) * 100
+                    <= WRONG_ABSTENTION
                 )
             row[f"{set_name} wrongly"] = round(wrong, 1)
             theirs = [(s, a) for s, a in zip(neg_scores, negative, strict=True) if a.q.set == set_name]
@@ -524,23 +497,17 @@ def train(
     depth: int = DEPTH,
     per_reading: bool = True,
     target: str = TARGET,
-    abstention: str = ABSTENTION,
 ) -> tuple[sc.Weights, dict]:
     """One variant of the scorer: `drop` names features it does without, `depth` how many passages
     it reranks; without `per_reading` one abstention threshold serves both readings (the one for
     questions with diacritics, as first shipped); `target` which passages its passage model learns to
-    put first (`passage_target`); `abstention` what its abstention model reads (ABSTAIN_READS)."""
+    put first (`passage_target`)."""
     if depth < DEPTH:
         questions = [shallower(q, depth) for q in questions]
         negatives = [shallower(q, depth) for q in negatives]
     done, neg = out_of_fold(questions, negatives, drop, target)
     ratio = choose_ratio(done)
-    abstain, below, below_folded = fit_abstention(done, neg, abstention, drop)
-    # for stores of another model, whose cosines run on their own scale
-    any_model = None
-    if set(abstain.features) != set(ABSTAIN_READS["coverage"][0]):
-        a, b, b_folded = fit_abstention(done, neg, "coverage")
-        any_model = sc.Abstention(a, b, b_folded if per_reading else None)
+    abstain, below, below_folded = fit_abstention(done, neg)
     short, short_threshold = fit_short(done)
     sentence, passage, compose = fit_models(questions, drop, target)
     weights = sc.Weights(
@@ -553,7 +520,6 @@ def train(
         short,
         short_threshold,
         below_folded if per_reading else None,
-        any_model,
     )
     chosen = {"second": ratio, "abstain_below": below, "short_threshold": short_threshold}
     if per_reading:

@@ -184,12 +184,7 @@ class Pipeline:
     def _engine_for(self, store: Store) -> Engine:
         sentences = store.sentence_vectors if store.sentences is not None else None
         answerer = Answerer(
-            store.lexical,
-            self._answering,
-            sentences,
-            steps=(Grounder(),),
-            sentence_kind=store.sentence_kind,
-            model=store.model,
+            store.lexical, self._answering, sentences, steps=(Grounder(),), sentence_kind=store.sentence_kind
         )
         return Engine(
             store,

@@ -93,7 +93,7 @@ def test_a_question_without_diacritics_has_its_own_abstention_threshold():
     lexical = sc.shipped("lexical")
     typed, plain = "Thị xã An Khê tiếp nhận bao nhiêu đơn?", "thi xa an khe tiep nhan bao nhieu don"
     for below, below_folded, abstained in ((-1e9, 1e9, (False, True)), (1e9, -1e9, (True, False))):
-        w = replace(lexical, abstain_below=below, abstain_below_folded=below_folded, any_model=None)
+        w = replace(lexical, abstain_below=below, abstain_below_folded=below_folded)
         got = tuple(
             answerer(weights=w).answer(read_query(q), hits_for(ARTICLE)).abstained for q in (typed, plain)
         )
@@ -102,23 +102,6 @@ def test_a_question_without_diacritics_has_its_own_abstention_threshold():
     old = sc.Weights.from_dict({k: v for k, v in lexical.to_dict().items() if k != "abstain_below_folded"})
     assert old.abstains_below(True) == old.abstains_below(False) == lexical.abstain_below
     assert sc.shipped("vectors").abstain_below_folded is not None
-
-
-def test_the_abstention_reads_cosines_only_for_the_model_it_was_fitted_on():
-    w = sc.shipped("vectors")
-    assert {"passage_cosine", "sentence_cosine"} <= set(w.for_model(sc.FITTED_MODEL).abstain.features)
-    for other in (w.for_model("someone/other-model"), w.for_model(None)):  # another model, or not known
-        assert other.abstain == w.any_model.model and set(other.abstain.features) == {"support", "logit"}
-        assert other.abstain_below == w.any_model.below
-        assert other.abstain_below_folded == w.any_model.below_folded
-    # the same passage, retrieved close to the question or far from it (e5 cosines)
-    lexical = LexicalIndex.build([f"{a.title}\n{a.text}" for a in (ARTICLE, OTHER)])
-    a = Answerer(lexical, AnswerSettings(), model=sc.FITTED_MODEL)
-    q = read_query("Thị xã An Khê tiếp nhận bao nhiêu đơn?")
-    near, far = ([replace(h, scores={"dense": c}) for h in hits_for(ARTICLE, OTHER)] for c in (0.85, 0.6))
-    assert not a.answer(q, near).abstained and a.answer(q, far).abstained
-    # with the store's model unknown, the cosines are not read
-    assert not Answerer(lexical, AnswerSettings()).answer(q, far).abstained
 
 
 def test_abstains_on_a_number_question_when_the_passage_has_no_new_number():

@@ -223,7 +223,6 @@ class Candidate:
     end: int
     score: float  # the learned scorer: the probability that it holds the answer
     whole: float  # share of the question's words it holds whole
-    cosine: float = 0.0  # the learned scorer: its sentence vector's cosine to the question's
     context: str | None = None  # what the sentence leaves implicit, set by a step (query/grounding.py)
     # the learned scorer: its probability were its passage ranked first (no gap, no rank), which a
     # question over several articles compares across them (query/spanning.py); else `score`
@@ -250,27 +249,23 @@ class Answerer:
         *,
         steps: Sequence[Step] = (),
         sentence_kind: str | None = "encoded",
-        model: str | None = None,
     ):
         self.lexical = lexical
         self.settings = settings or AnswerSettings()
         self.sentence_vectors = sentence_vectors
         self.sentence_kind = sentence_kind  # how the store's sentence vectors were made
-        self.model = model  # the embedding model that built the store (None: not known)
         self.steps = tuple(steps)  # e.g. grounding: keep to the place the question names
         # IDF of a term no article uses (df = 0): such a term weighs most.
         self._max_idf = math.log(1.0 + (lexical.size + 0.5) / 0.5)
-        given = self.settings.weights
-        self._weights = given.for_model(model) if given is not None else None
+        self._weights = self.settings.weights
 
     @property
     def weights(self) -> sc.Weights:
         """The learned scorer's weights, read on first use: the shipped ones fitted for stores like
-        this one (with encoded or pooled sentence vectors, or none), unless the settings bring others;
-        and for its embedding model (`Weights.for_model`)."""
+        this one (with encoded or pooled sentence vectors, or none), unless the settings bring others."""
         if self._weights is None:
             kind = self.sentence_kind if self.sentence_vectors is not None else None
-            self._weights = sc.shipped(sc.variant_for(kind)).for_model(self.model)
+            self._weights = sc.shipped(sc.variant_for(kind))
         return self._weights
 
     # --- reading the question ----------------------------------------------------------------
@@ -408,7 +403,7 @@ class Answerer:
             scoring = self.score(asked, top)
         place = {scoring.of(h): n for n, h in enumerate(top)}
         first = float(scoring.passage[scoring.of(top[0])]) if top else 0.0
-        words_col, dense_col = sc.SENTENCE.index("words"), sc.SENTENCE.index("dense")
+        words_col = sc.SENTENCE.index("words")
         rows, alone, seen, out = [], [], set(), []
         for n in sorted(range(len(scoring.keys)), key=lambda i: place.get(scoring.keys[i][0], 99)):
             j, start, end = scoring.keys[n]
@@ -422,8 +417,7 @@ class Answerer:
             gap = float(scoring.passage[j]) - first
             rows.append(sc.compose_row(float(scoring.sentence[n]), gap, place[j], asked.kinds))
             alone.append(sc.compose_row(float(scoring.sentence[n]), 0.0, 0, asked.kinds))
-            row = scoring.rows[n]
-            out.append(Candidate(hit, start, end, 0.0, float(row[words_col]), float(row[dense_col])))
+            out.append(Candidate(hit, start, end, 0.0, float(scoring.rows[n, words_col])))
         if not out:
             return []
         compose = self.weights.compose
@@ -435,10 +429,9 @@ class Answerer:
         return out
 
     def answerable(self, asked: Asked, hits: list[Hit], best: Candidate) -> bool:
-        """The abstention model (`scorer.ABSTAIN`): the best passage's coverage of the question, how
-        probable the best sentence is, and how close the question lies to both."""
-        passage_cosine = hits[0].scores.get("dense", 0.0)
-        x = np.array([[self.support(asked, hits[0]), sc.logit(best.score), passage_cosine, best.cosine]])
+        """The abstention model: the best passage's coverage of the question, and how probable the best
+        sentence is."""
+        x = np.array([[self.support(asked, hits[0]), sc.logit(best.score)]])
         score = float(self.weights.abstain.apply(x, sc.ABSTAIN)[0])
         return score >= self.weights.abstains_below(asked.folded)
 

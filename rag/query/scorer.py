@@ -23,13 +23,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from ..config import DEFAULT_MODEL
 from .evidence import EVIDENCE, KINDS
 
 DATA = Path(__file__).with_name("data") / "scorer.json"
@@ -50,11 +49,8 @@ NEIGHBOURS = ("prev_cov", "prev_words", "prev_restate", "prev_dense", "next_cov"
 SENTENCE = (*INTRINSIC, *NEIGHBOURS, "dense_z")
 PASSAGE = ("z_dense", "z_bm25", "z_bm25_folded", "best", "support", "sentence_dense")
 COMPOSE = ("sentence", "gap", "rank", *(f"kind_{k}" for k in KINDS))
-# the best passage's coverage of the question and its best sentence's log-odds; and how close the
-# question's vector lies to that passage's and to that sentence's (an absolute cosine: a question the
-# articles do not answer lies farther from all of them, which scores within the candidates cannot see)
-ABSTAIN = ("support", "logit", "passage_cosine", "sentence_cosine")
-DENSE_FEATURES = frozenset({"dense", "prev_dense", "dense_z", "sentence_dense", "sentence_cosine"})
+ABSTAIN = ("support", "logit")
+DENSE_FEATURES = frozenset({"dense", "prev_dense", "dense_z", "sentence_dense"})
 _COL = {name: i for i, name in enumerate(SENTENCE)}
 
 
@@ -89,30 +85,6 @@ class Linear:
         )
 
 
-# eval/train_scorer.py fits on stores of the default model: its raw cosines are abstention features
-FITTED_MODEL = DEFAULT_MODEL
-
-
-@dataclass(frozen=True)
-class Abstention:
-    """An abstention model and its thresholds (with diacritics, and without them when apart)."""
-
-    model: Linear
-    below: float
-    below_folded: float | None = None
-
-    def to_dict(self) -> dict:
-        out = {"model": self.model.to_dict(), "below": self.below}
-        if self.below_folded is not None:
-            out["below_folded"] = self.below_folded
-        return out
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Abstention:
-        folded = d.get("below_folded")
-        return cls(Linear.from_dict(d["model"]), float(d["below"]), None if folded is None else float(folded))
-
-
 @dataclass(frozen=True)
 class Weights:
     """One fitted scorer: its three models, the abstention model and the thresholds chosen with it."""
@@ -128,22 +100,10 @@ class Weights:
     # the same for a question typed without diacritics: its scores run lower (a restored question
     # matches less of its passage), so one threshold abstained more on those (docs/quality.md)
     abstain_below_folded: float | None = None
-    # the abstention fitted without the cosines, for stores built by another model: a cosine's scale
-    # is the model's own (another model's run lower or higher), the coverage and log-odds are not
-    any_model: Abstention | None = None
-
-    def for_model(self, model: str | None) -> Weights:
-        """These weights for a store built by `model`: with the abstention read without cosines when
-        it is not the model they were fitted on, or not known."""
-        if model == FITTED_MODEL or self.any_model is None:
-            return self
-        a = self.any_model
-        return replace(self, abstain=a.model, abstain_below=a.below, abstain_below_folded=a.below_folded)
 
     @property
     def uses_vectors(self) -> bool:
-        models = (self.sentence, self.passage, self.abstain)
-        return bool(DENSE_FEATURES & {f for m in models for f in m.features})
+        return bool(DENSE_FEATURES & {*self.sentence.features, *self.passage.features})
 
     def to_dict(self) -> dict:
         out = {name: getattr(self, name).to_dict() for name in ("sentence", "passage", "compose", "abstain")}
@@ -152,8 +112,6 @@ class Weights:
             out["abstain_below_folded"] = self.abstain_below_folded
         if self.short is not None:
             out["short"] = self.short.to_dict()
-        if self.any_model is not None:
-            out["any_model"] = self.any_model.to_dict()
         return out
 
     @classmethod
@@ -167,7 +125,6 @@ class Weights:
             short=short,
             short_threshold=float(d.get("short_threshold", 1.0)),
             abstain_below_folded=(float(d["abstain_below_folded"]) if "abstain_below_folded" in d else None),
-            any_model=Abstention.from_dict(d["any_model"]) if "any_model" in d else None,
         )
 
     def abstains_below(self, folded: bool) -> float:
