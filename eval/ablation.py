@@ -255,10 +255,7 @@ def main() -> int:
         answer = step.answer
         if step.drop is not None:
             if step.fit not in trained:
-                questions, negatives = collected[step.sentence_vectors]
-                trained[step.fit] = train_scorer.train(
-                    questions, negatives, step.drop, step.depth, step.per_reading, step.target
-                )[0]
+                trained[step.fit] = train_scorer.train(*collected[step.sentence_vectors], *step.fit[1:])[0]
             answer = replace(answer, weights=trained[step.fit])
         cells = {"tune": [], "report": []}
         for name in SETS:
