@@ -43,6 +43,7 @@ from rag import (  # noqa: E402
     tokens,
 )
 from rag.query import scorer as sc  # noqa: E402
+from rag.query.retrieve import PASSAGE_VECTOR_WEIGHTS  # noqa: E402
 
 HAND = AnswerSettings(scorer="hand", rerank_depth=train_scorer.HAND_DEPTH)
 BASE_ANSWER = replace(
@@ -57,6 +58,8 @@ BASE_ANSWER = replace(
     number_gate=False,
 )
 OLD_UNACCENTED = {"accented": {"dense": 0.5, "bm25": 0.5}, "unaccented": {"bm25_folded": 1.0, "dense": 0.25}}
+# first stages other than the shipped one whose questions are collected apart (train_scorer.collected_for)
+FIRST_STAGES = {"passage": RetrievalSettings(weights=PASSAGE_VECTOR_WEIGHTS)}
 SETS = ("xquad", "vinewsqa")
 COLUMNS = ("recall@1", "recall@5", "answer_hit", "token_recall", "answer_chars", "abstention_rate")
 
@@ -73,22 +76,28 @@ class Step:
     per_reading: bool = True  # a learned row: abstention thresholds apart with and without diacritics
     sentence_vectors: str = "pooled"  # how the store's sentence vectors are made (RAG_SENTENCE_VECTORS)
     target: str = "article"  # a learned row: which passages it learns to put first (passage_target)
+    first_stage: str = "passage"  # a learned row: the FIRST_STAGES its questions were collected with, or ""
+
+    @property
+    def collection(self) -> tuple[str, str]:
+        return (self.sentence_vectors, self.first_stage)
 
     @property
     def fit(self) -> tuple:
-        return (self.sentence_vectors, self.drop, self.depth, self.per_reading, self.target)
+        """The collection, then `train_scorer.train`'s arguments."""
+        return (*self.collection, self.drop, self.depth, self.per_reading, self.target)
 
 
 def steps() -> list[Step]:
     out = []
-    shipped_weights = RetrievalSettings().weights
-    r = RetrievalSettings(fusion="rrf", weights={**shipped_weights, "accented": {"dense": 1.0, "bm25": 1.0}})
+    rrf = {**PASSAGE_VECTOR_WEIGHTS, "accented": {"dense": 1.0, "bm25": 1.0}}
+    r = RetrievalSettings(fusion="rrf", weights=rrf)
     a = BASE_ANSWER
     lex = {"k1": 1.2, "pairs": False}
     out.append(Step("baseline: RRF(dense, BM25 syllables); sentence with most question syllables", r, a, lex))
     lex = {"k1": 1.2, "pairs": True}
     out.append(Step("+ syllable pairs in BM25", r, a, lex))
-    r = replace(r, fusion="z", weights=shipped_weights)
+    r = replace(r, fusion="z", weights=PASSAGE_VECTOR_WEIGHTS)
     out.append(Step("+ z-score fusion instead of RRF", r, a, lex))
     lex = {"k1": 0.9, "pairs": True}
     out.append(Step("+ BM25 k1 = 0.9", r, a, lex))
@@ -159,11 +168,11 @@ def steps() -> list[Step]:
     encoded = {"drop": frozenset(), "sentence_vectors": "encoded"}
     out.append(Step("+ sentence vectors from each sentence embedded alone", r, a, lex, **encoded))
     answer_first = {**encoded, "target": train_scorer.TARGET}
-    out.append(
-        Step(
-            "+ passages learned to put first the one holding the answer = shipped", r, a, lex, **answer_first
-        )
-    )
+    out.append(Step("+ passages learned to put first the one holding the answer", r, a, lex, **answer_first))
+    passage_r = r
+    r = RetrievalSettings()
+    closest = {**answer_first, "first_stage": ""}
+    out.append(Step("+ dense candidates scored by their closest sentence = shipped", r, a, lex, **closest))
     final_r, final_a = RetrievalSettings(), AnswerSettings()
     shipped_lexical = {"k1": LEXICAL_SETTINGS["k1"], "pairs": LEXICAL_SETTINGS["terms"] == "syllables+pairs"}
     assert (r, a, lex) == (final_r, final_a, shipped_lexical), "the last step must be the shipped settings"
@@ -173,7 +182,7 @@ def steps() -> list[Step]:
     out.append(
         Step(
             "no diacritics, learned, before the three steps above",
-            final_r,
+            passage_r,
             AnswerSettings(rerank_depth=ten["depth"]),
             lex,
             strip=True,
@@ -182,9 +191,12 @@ def steps() -> list[Step]:
         )
     )
     before = "no diacritics, before the step above"
-    out.append(Step(before, final_r, final_a, lex, strip=True, drop=frozenset()))
-    out.append(Step("no diacritics, before the passage target", final_r, final_a, lex, strip=True, **encoded))
-    out.append(Step("no diacritics, shipped", final_r, final_a, lex, strip=True, **answer_first))
+    out.append(Step(before, passage_r, final_a, lex, strip=True, drop=frozenset()))
+    nd = {"strip": True}
+    out.append(Step("no diacritics, before the passage target", passage_r, final_a, lex, **nd, **encoded))
+    before = "no diacritics, before the closest sentence"
+    out.append(Step(before, passage_r, final_a, lex, **nd, **answer_first))
+    out.append(Step("no diacritics, shipped", final_r, final_a, lex, **nd, **closest))
     return out
 
 
@@ -233,8 +245,9 @@ def main() -> int:
     args = ap.parse_args()
     files = {"xquad": args.xquad, "vinewsqa": args.vinewsqa}
     settings = Settings()
-    shipped_fit = (settings.sentence_vectors, frozenset(), train_scorer.DEPTH, True, train_scorer.TARGET)
+    shipped_fit = (settings.sentence_vectors, "", frozenset(), train_scorer.DEPTH, True, train_scorer.TARGET)
     kinds = sorted({step.sentence_vectors for step in steps()})
+    collections = sorted({step.collection for step in steps() if step.drop is not None} | {("pooled", "")})
     loaded, collected, cached = {}, {}, {}
     for kind in kinds:
         # the stores differ only in their sentence vectors, the questions' vectors do not
@@ -245,8 +258,10 @@ def main() -> int:
             articles, items = read_squad(path)
             store, _ = squad_store(path, articles, kind_settings, embedder)
             loaded[kind, name] = (store, items, [tokens(t) for t in store.index_texts()])
-        collected[kind] = train_scorer.collected_for(
-            files, kind, args.collected, log=lambda m: print(m, file=sys.stderr)
+    for kind, first_stage in collections:
+        retrieval = (first_stage, FIRST_STAGES[first_stage]) if first_stage else None
+        collected[kind, first_stage] = train_scorer.collected_for(
+            files, kind, args.collected, log=lambda m: print(m, file=sys.stderr), retrieval=retrieval
         )
     trained: dict[tuple, sc.Weights] = {}
     rows: dict[str, list[str]] = {"tune": [], "report": []}
@@ -255,7 +270,7 @@ def main() -> int:
         answer = step.answer
         if step.drop is not None:
             if step.fit not in trained:
-                trained[step.fit] = train_scorer.train(*collected[step.sentence_vectors], *step.fit[1:])[0]
+                trained[step.fit] = train_scorer.train(*collected[step.collection], *step.fit[2:])[0]
             answer = replace(answer, weights=trained[step.fit])
         cells = {"tune": [], "report": []}
         for name in SETS:
@@ -278,7 +293,7 @@ def main() -> int:
     pooled_fit = ("pooled", *shipped_fit[1:])
     for fit in (shipped_fit, pooled_fit):
         if fit not in trained:  # the pooled variant is shipped too, though no row serves it
-            trained[fit] = train_scorer.train(*collected[fit[0]], *fit[1:])[0]
+            trained[fit] = train_scorer.train(*collected[fit[:2]], *fit[2:])[0]
         assert trained[fit].to_dict() == sc.shipped(sc.variant_for(fit[0])).to_dict(), (
             "the shipped weights (rag/query/data/scorer.json) are not what eval/train_scorer.py fits: run it"
             " (or, if its int8_instructions are not this CPU's, run on a CPU like the one that fitted it)"

@@ -544,11 +544,14 @@ def seeds_store(settings: rag.Settings, embedder) -> rag.Store:
 
 
 def collect_all(
-    files: dict[str, Path], log=print, settings: rag.Settings | None = None
+    files: dict[str, Path],
+    log=print,
+    settings: rag.Settings | None = None,
+    retrieval: rag.RetrievalSettings | None = None,
 ) -> tuple[list[Asked], list[Asked]]:
     """The tuning questions of both sets, as typed and without diacritics, each asked of its own
     paragraphs (answerable) and of the seed articles and the other set's paragraphs (unanswerable),
-    with the stores `settings` make (the shipped ones by default)."""
+    with the stores `settings` make and the first stage `retrieval` sets (the shipped ones by default)."""
     settings = settings or rag.Settings()
     embedder = rag.load_embedder(settings)
     pipelines, tune = {}, {}
@@ -556,12 +559,12 @@ def collect_all(
         articles, items = rag.read_squad(path)
         store, _ = rag.squad_store(path, articles, settings, embedder)
         pipelines[name] = rag.Pipeline(
-            settings.with_(store_dir=store.folder.parent), store, embedder, follow=False
+            settings.with_(store_dir=store.folder.parent), store, embedder, retrieval, follow=False
         )
         tune[name] = [it for it in items if rag.split_of(it.group) == "tune"]
     seeds = seeds_store(settings, embedder)
     pipelines["seeds"] = rag.Pipeline(
-        settings.with_(store_dir=seeds.folder.parent), seeds, embedder, follow=False
+        settings.with_(store_dir=seeds.folder.parent), seeds, embedder, retrieval, follow=False
     )
     questions, negatives = [], []
     for name in files:
@@ -596,11 +599,18 @@ def load_collected(path: Path) -> tuple[int | None, tuple[list, list]]:
 
 
 def collected_for(
-    files: dict[str, Path], kind: str, prefix: Path | None, log=print
+    files: dict[str, Path],
+    kind: str,
+    prefix: Path | None,
+    log=print,
+    retrieval: tuple[str, rag.RetrievalSettings] | None = None,
 ) -> tuple[list[Asked], list[Asked]]:
     """`collect_all` over stores of `kind` of sentence vectors, kept in (and read back from)
-    PREFIX-<kind>.pkl when a prefix is given: collecting takes minutes, fitting seconds."""
-    kept = prefix.with_name(f"{prefix.name}-{kind}.pkl") if prefix else None
+    PREFIX-<kind>.pkl when a prefix is given: collecting takes minutes, fitting seconds. `retrieval`,
+    a first stage other than the shipped one and its name, is kept in PREFIX-<kind>-<name>.pkl."""
+    name, first_stage = retrieval or ("", None)
+    tag = f"{kind}-{name}" if name else kind
+    kept = prefix.with_name(f"{prefix.name}-{tag}.pkl") if prefix else None
     if kept and kept.is_file():
         depth, (questions, negatives) = load_collected(kept)
         if depth is not None and depth >= DEPTH:
@@ -609,7 +619,7 @@ def collected_for(
             return [shallower(q, DEPTH) for q in questions], [shallower(q, DEPTH) for q in negatives]
         log(f"{kept} was collected at depth {depth or 'unknown'}, under {DEPTH}: collecting again")
     settings = rag.Settings().with_(sentence_vectors=kind)
-    out = collect_all(files, log=lambda m: log(f"{kind}: {m}"), settings=settings)
+    out = collect_all(files, log=lambda m: log(f"{tag}: {m}"), settings=settings, retrieval=first_stage)
     if kept:
         kept.write_bytes(pickle.dumps((DEPTH, out)))
     return out

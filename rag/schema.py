@@ -86,7 +86,7 @@ class Hit:
     article: Article
     score: float
     rank: int
-    scores: dict[str, float] = field(default_factory=dict)  # per retriever: dense, bm25, bm25_folded
+    scores: dict[str, float] = field(default_factory=dict)  # per retriever (sentences, dense, bm25 ...)
 
     def to_dict(self) -> dict:
         return {

@@ -14,6 +14,7 @@ from rag.eval.metrics import score_one, summarise
 from rag.eval.questions import read_jsonl, read_squad
 from rag.pipeline import Pipeline
 from rag.query.analyse import read_query
+from rag.query.retrieve import PASSAGE_VECTOR_WEIGHTS, RetrievalSettings
 from rag.store.builder import build_store
 from rag.store.store import Store
 from rag.text.normalise import fold
@@ -60,7 +61,8 @@ def test_xquad_sample_retrieval_and_answers(xquad_sample):
     pipeline, items = xquad_sample
     s = run(pipeline, items)
     assert s["questions"] == len(items) > 250
-    # measured on this sample: R@1 97.7, R@5 100, answer hit 88.6, abstained 1.7 (before question words
+    # measured on this sample: R@1 97.4, R@5 100, answer hit 88.6, abstained 2.0 (before dense candidates
+    # were scored by their closest sentence: 97.7, 100, 88.6, 1.7; before question words
     # were restored as questions use them: 97.7, 100, 89.2, 1.4; the VNNI fit: 97.4, 100, 88.9, 1.4;
     # pooled sentence vectors: 96.6, 100, 86.9, 3.1; main before the learned scorer: 96.9, 100, 88.4, 2.0)
     assert s["recall@1"] >= 95.5 and s["recall@5"] >= 99.0
@@ -71,8 +73,8 @@ def test_xquad_sample_retrieval_and_answers(xquad_sample):
 def test_xquad_sample_without_diacritics_holds_up(xquad_sample):
     pipeline, items = xquad_sample
     s = run(pipeline, items, strip=True)
-    # measured: R@1 96.9, answer hit 87.2 (before: 96.0, 88.1; VNNI fit: 96.9, 87.5; pooled: 96.6, 86.4;
-    # main: 96.0, 85.5)
+    # measured: R@1 97.4, answer hit 87.8 (before the closest sentence: 96.9, 87.2; earlier: 96.0, 88.1; VNNI
+    # fit: 96.9, 87.5; pooled: 96.6, 86.4; main: 96.0, 85.5)
     assert s["recall@1"] >= 94.5
     assert s["answer_hit"] >= 83.5
 
@@ -81,16 +83,17 @@ def test_vinewsqa_sample_questions_in_their_own_words(vinewsqa_sample):
     pipeline, items = vinewsqa_sample
     s = run(pipeline, items)
     assert s["questions"] == len(items) == 250
-    # measured on this sample: R@1 92.8, answer hit 82.8, token recall 86.6, 200 characters, abstained
-    # 2.4 (the VNNI fit: 93.6, 82.8, 86.4, 199, 2.4; pooled sentence vectors: 93.6, 84.0, 87.2, 196, 3.2,
-    # on the full reporting part 2.4 under encoded; main before the learned scorer: 92.0, 80.8, 84.5, 197,
-    # 3.2)
+    # measured on this sample: R@1 94.0, answer hit 83.6, token recall 87.2, 205 characters, abstained 2.4
+    # (before the closest sentence: 92.8, 82.8, 86.6, 200, 2.4; the VNNI fit: 93.6, 82.8, 86.4, 199, 2.4;
+    # pooled sentence vectors: 93.6, 84.0, 87.2, 196, 3.2, on the full reporting part 2.4 under encoded; main
+    # before the learned scorer: 92.0, 80.8, 84.5, 197, 3.2)
     assert s["recall@1"] >= 92.5
     assert s["answer_hit"] >= 82.5 and s["token_recall"] >= 85.5
     assert s["answer_chars"] <= 230  # the hits are not bought with longer answers
     assert s["abstention_rate"] <= 4.5
     plain = run(pipeline, items, strip=True)
-    assert plain["answer_hit"] >= 81.5  # measured 84.4 (VNNI fit: 83.6; pooled: 82.8; main: 75.6)
+    # measured 84.0 (before the closest sentence 84.4; VNNI fit: 83.6; pooled: 82.8; main: 75.6)
+    assert plain["answer_hit"] >= 81.5
 
 
 def _article_rank(hits, article_id):
@@ -98,24 +101,37 @@ def _article_rank(hits, article_id):
     return order.index(article_id) + 1 if article_id in order else None
 
 
-def test_vinewsqa_sample_passages_found_past_the_tenth_are_lifted(vinewsqa_sample):
-    """The scorer reranks 30 passages, not 10: an article the fused search puts past the tenth passage
-    can still reach the first five when its sentences answer (docs/quality.md)."""
+def test_vinewsqa_sample_articles_past_the_tenth_passage_reach_the_first_five(vinewsqa_sample):
+    """Two steps bring up an article that the passage vectors alone put past the tenth passage: the first
+    stage scoring dense candidates by their closest sentence, and the scorer reranking 30 passages, not
+    10 (docs/quality.md)."""
     pipeline, items = vinewsqa_sample
-    retriever = pipeline.current().retriever
+    store = pipeline.current().store
+    shipped = pipeline.current().retriever
     assert pipeline.current().answerer.settings.rerank_depth == 30
-    lifted = []
+    passage_only = Pipeline(
+        pipeline.settings, store, pipeline.embedder, RetrievalSettings(weights=PASSAGE_VECTOR_WEIGHTS)
+    )
+    before = passage_only.current().retriever
+    far, found, lifted = [], [], []
     for it in items:
-        searched = retriever.search(read_query(it.question, retriever.restorer), 30)
-        first = [h.article.id for h in searched[:10]]
-        if it.source in first or _article_rank(searched, it.source) is None:
+        searched = before.search(read_query(it.question, before.restorer), 30)
+        if it.source in [h.article.id for h in searched[:10]] or _article_rank(searched, it.source) is None:
             continue
-        rank = _article_rank(pipeline.ask(it.question, top_k=10).hits, it.source)
+        far.append(it.question)
+        now = _article_rank(shipped.search(read_query(it.question, shipped.restorer), 30), it.source)
+        if now is not None and now <= 5:
+            found.append(it.question)
+        rank = _article_rank(passage_only.ask(it.question, top_k=10).hits, it.source)
         if rank is not None and rank <= 5:
             lifted.append(it.question)
-    # measured on this sample: 2 ("Các tác giả lí giải nguyên nhân do đâu?" from past the tenth to third);
-    # reranking only the first 10 lifts none by construction
-    assert len(lifted) >= 2, lifted
+    # measured on this sample: 4 past the tenth passage; the closest-sentence first stage puts all 4 among
+    # the first five articles ("Bệnh viện được đưa đến Bệnh viện trong tình trạng như thế nào?" from the
+    # twelfth to the first); reranking 30 passages lifts 3 of them there from the passage vectors' order,
+    # reranking only the first 10 none by construction
+    assert len(far) >= 3
+    assert len(found) >= 3, (far, found)
+    assert len(lifted) >= 2, (far, lifted)
 
 
 def test_xquad_questions_abstain_against_the_seeds(xquad_sample, pipeline):

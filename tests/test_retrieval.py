@@ -1,5 +1,10 @@
+from dataclasses import replace
+
+import numpy as np
+
 from rag.lexical.bm25 import LexicalIndex, with_pairs
 from rag.query.analyse import read_query
+from rag.query.retrieve import Retriever
 
 from .conftest import SEED
 
@@ -37,3 +42,36 @@ def test_hybrid_search_ranks_the_gold_article_first_both_ways(pipeline):
         assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
         assert hits[0].score >= hits[1].score
         assert "bm25" in hits[0].scores
+
+
+def test_dense_candidates_are_scored_by_their_closest_sentence(pipeline):
+    """The fusion reads each dense candidate's best sentence cosine; the reranker still reads the
+    passage cosine."""
+    retriever = pipeline.retriever
+    query = read_query("Hà Giang đã xây dựng bao nhiêu mô hình Dân vận khéo?", pipeline.store.restorer)
+    vector = retriever.encode(query)
+    hits = retriever.search(query, 5, vector=vector)
+    assert hits[0].article.path == SEED["ha_giang"]
+    assert any(len(pipeline.store.sentence_vectors(h)) > 1 for h in hits)
+    for h in hits:
+        assert {"sentences", "dense", "bm25"} <= set(h.scores)
+        sentences = pipeline.store.sentence_vectors(h)
+        assert len(sentences) >= 1
+        # the best of the chunk's own sentence vectors, as the answerer reads them
+        assert abs(h.scores["sentences"] - float((sentences @ vector).max())) < 1e-4
+        passage = np.asarray(pipeline.store.vectors[_row(pipeline, h)], np.float32)
+        assert abs(h.scores["dense"] - float(passage @ vector)) < 1e-3
+
+
+def test_without_sentence_vectors_the_passage_vector_is_fused(pipeline):
+    store = replace(pipeline.store, sentences=None)
+    retriever = Retriever(store, pipeline.retriever.embedder)
+    assert retriever.weights("accented") == {"dense": 0.5, "bm25": 0.5}
+    assert pipeline.retriever.weights("accented") == {"sentences": 0.5, "bm25": 0.5}
+    hits = retriever.search(read_query("Chủ tịch Ủy ban MTTQ Việt Nam tỉnh An Giang là ai?"), 3)
+    assert hits[0].article.path == SEED["an_giang_qcdc"]
+    assert "sentences" not in hits[0].scores and "dense" in hits[0].scores
+
+
+def _row(pipeline, hit) -> int:
+    return pipeline.store.article_chunks(hit.article.id).start + hit.chunk.index

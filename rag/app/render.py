@@ -18,6 +18,7 @@ ArticleLookup = Callable[[str], Article | None]
 
 RETRIEVER_NAMES = {
     "dense": "ngữ nghĩa",
+    "sentences": "ngữ nghĩa theo câu",
     "bm25": "từ khóa",
     "bm25_folded": "từ khóa không dấu",
     "answer": "chứa câu trả lời",
