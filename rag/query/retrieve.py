@@ -137,14 +137,17 @@ class Retriever:
         rows = np.asarray(rows, dtype=np.int64)
         lo, hi = sv.starts[rows], sv.starts[rows + 1]
         sizes = hi - lo
-        if not len(rows) or not sizes.sum():
-            return self._passage_cosine(rows, q)
+        passage = self._passage_cosine(rows, q)
+        if not sizes.sum():
+            return passage
+        # every sentence of the rows, row after row; a row's scale cancels out of its cosine
         take = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
-        v = np.asarray(sv.codes[take], np.float32) * np.asarray(sv.scales[take], np.float32)[:, None]
-        cos = (v @ q) / np.maximum(np.linalg.norm(v, axis=1), 1e-12)
-        best = np.full(len(rows), -np.inf, dtype=np.float32)
-        np.maximum.at(best, np.repeat(np.arange(len(rows)), sizes), cos.astype(np.float32))
-        return np.where(sizes > 0, best, self._passage_cosine(rows, q))
+        codes = np.asarray(sv.codes[take], np.float32)
+        cos = (codes @ q) / np.maximum(np.linalg.norm(codes, axis=1), 1e-12)
+        has = sizes > 0
+        best = passage.copy()
+        best[has] = np.maximum.reduceat(cos, (np.cumsum(sizes) - sizes)[has])
+        return best
 
     def search(
         self, query: Query, k: int, filters: Filters | None = None, vector: np.ndarray | None = None
