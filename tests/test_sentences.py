@@ -8,6 +8,7 @@ from rag.models import load_embedder
 from rag.pipeline import Pipeline
 from rag.query import scorer as sc
 from rag.store.builder import build_store
+from rag.store.sentences import SentenceVectors, quantize
 from rag.store.store import Store
 from rag.text.sentences import sentence_spans
 
@@ -99,3 +100,16 @@ def test_a_later_build_keeps_the_unchanged_articles_sentence_vectors(tmp_path, e
     assert after.sentences.chunks == len(after.chunks) and after.manifest["sentences"]["sentences"] == len(
         after.sentences
     )
+
+
+def test_closest_is_each_rows_best_sentence_and_marks_rows_without_any():
+    rng = np.random.default_rng(0)
+    chunks = [rng.normal(size=(n, 8)).astype(np.float32) for n in (3, 0, 1, 4)]
+    sv = SentenceVectors.join([quantize(c) for c in chunks], 8)
+    q = rng.normal(size=8).astype(np.float32)
+    q /= np.linalg.norm(q)
+    best, has = sv.closest(np.array([3, 1, 0, 2]), q)
+    assert has.tolist() == [True, False, True, True]
+    for got, row in zip(best[has], [3, 0, 2], strict=True):
+        assert abs(got - float((sv.chunk(row) @ q).max())) < 1e-5  # as the answerer reads them
+    assert best[1] == -np.inf

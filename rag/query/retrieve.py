@@ -133,20 +133,9 @@ class Retriever:
 
     def _closest_sentence(self, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
         """Each row's best sentence cosine to the question (its passage cosine if it has none)."""
-        sv = self.store.sentences
-        rows = np.asarray(rows, dtype=np.int64)
-        lo, hi = sv.starts[rows], sv.starts[rows + 1]
-        sizes = hi - lo
-        passage = self._passage_cosine(rows, q)
-        if not sizes.sum():
-            return passage
-        # every sentence of the rows, row after row; a row's scale cancels out of its cosine
-        take = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
-        codes = np.asarray(sv.codes[take], np.float32)
-        cos = (codes @ q) / np.maximum(np.linalg.norm(codes, axis=1), 1e-12)
-        has = sizes > 0
-        best = passage.copy()
-        best[has] = np.maximum.reduceat(cos, (np.cumsum(sizes) - sizes)[has])
+        best, has = self.store.sentences.closest(rows, q)
+        if not has.all():
+            best[~has] = self._passage_cosine(np.asarray(rows)[~has], q)
         return best
 
     def search(

@@ -61,6 +61,23 @@ class SentenceVectors:
         v = np.asarray(self.codes[lo:hi], np.float32) * np.asarray(self.scales[lo:hi])[:, None]
         return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
+    def closest(self, rows: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each chunk row's best sentence cosine to the unit vector `q`, and which rows have sentences
+        (the others' cosine is -inf). A row's scale cancels out of its cosine, so the codes are read as
+        they are; one pass over all the rows' sentences, as the fusion scores 100-300 rows a question."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lo = self.starts[rows]
+        sizes = self.starts[rows + 1] - lo
+        has = sizes > 0
+        best = np.full(len(rows), -np.inf, dtype=np.float32)
+        if not has.any():
+            return best, has
+        offsets = np.cumsum(sizes) - sizes  # where each row's sentences start among those taken
+        codes = np.asarray(self.codes[np.repeat(lo - offsets, sizes) + np.arange(sizes.sum())], np.float32)
+        cos = (codes @ q) / np.maximum(np.linalg.norm(codes, axis=1), 1e-12)
+        best[has] = np.maximum.reduceat(cos, offsets[has])
+        return best, has
+
     def save(self, folder: Path) -> None:
         np.save(folder / CODES, self.codes)
         np.save(folder / SCALES, self.scales)
