@@ -60,3 +60,14 @@ def test_question_words_win_over_lookalikes_the_articles_use_more():
     assert r.restore("Dich benh lan ra khu vuc nao") == "Dịch bệnh lan ra khu vực nào"
     assert r.restore("Benh nhan duoc dua den dau") == "Bệnh nhân được đưa đến đâu"
     assert r.restore("benh viem nao nhat ban") == "bệnh viêm não nhật bản"  # the article's word stays
+
+
+def test_a_passage_given_as_context_picks_the_word_it_uses():
+    # a small corpus where "đóng băng" (freeze) outnumbers "đồng bằng" (delta): the corpus model reads
+    # "dong bang" as the former whatever the question is about; the passage it is about says otherwise
+    freeze = ["nước", "đóng", "băng", "vào", "mùa", "đông"]
+    delta = ["vùng", "đồng", "bằng", "sông", "cửu", "long", "trồng", "lúa"]
+    r = DiacriticRestorer.from_tokens([freeze] * 6 + [delta])
+    assert r.restore("Biet danh cua dong bang la gi") == "Biet danh của đóng băng là gì"
+    assert r.restore("Biet danh cua dong bang la gi", [delta]) == "Biet danh của đồng bằng là gì"
+    assert r.restore("nuoc dong bang", [delta]) == "nước đóng băng"  # the corpus still has its say

@@ -4,7 +4,7 @@ import numpy as np
 
 from rag.lexical.bm25 import LexicalIndex, with_pairs
 from rag.query.analyse import read_query
-from rag.query.retrieve import Retriever
+from rag.query.retrieve import InContext, RetrievalSettings, Retriever
 
 from .conftest import SEED
 
@@ -28,6 +28,18 @@ def test_questions_are_routed_by_how_they_were_typed(pipeline):
     assert q.search_text == "an khê tiếp nhận bao nhiêu đơn"
     q = read_query("An Khê tiếp nhận bao nhiêu đơn?", pipeline.store.restorer)
     assert q.mode == "accented" and not q.restored
+
+
+def test_diacritics_are_restored_with_the_passage_folded_bm25_ranks_first(pipeline):
+    restorer = pipeline.retriever.restorer
+    assert isinstance(restorer, InContext) and restorer.restorer is pipeline.store.restorer
+    context = restorer.context("chi thi 05-CTr/TU ban hanh ngay nao")
+    assert len(context) == 1 and {"chỉ", "thị", "05", "ctr", "tu"} <= set(context[0])
+    assert restorer.restore("an khe tiep nhan bao nhieu don") == "an khê tiếp nhận bao nhiêu đơn"
+    alone = Retriever(pipeline.store, pipeline.retriever.embedder, RetrievalSettings(restore_context=0))
+    assert alone.restorer is pipeline.store.restorer
+    off = Retriever(pipeline.store, pipeline.retriever.embedder, RetrievalSettings(restore_diacritics=False))
+    assert off.restorer is None
 
 
 def test_hybrid_search_ranks_the_gold_article_first_both_ways(pipeline):

@@ -7,7 +7,8 @@ this keeps how far ahead a clear winner is (XQuAD-vi R@1 94.1 with RRF -> 95.9, 
 A question typed without diacritics ("an khe tiep nhan bao nhieu don") defeats both the dense model
 and accented BM25. Its diacritics are restored from the corpus's own words, the restored question is
 searched as usual, and the folded BM25 view (which needs no restoration) joins the fusion so that a
-wrong restoration cannot lose the passage.
+wrong restoration cannot lose the passage. The passage folded BM25 ranks first also helps restore
+them (`InContext`): it is usually about what the question is about.
 
 Dense search finds its candidates by the passage's vector, but scores them in the fusion by their
 closest sentence ("sentences"): a passage vector averages a whole chunk, so a question about one of its
@@ -19,15 +20,17 @@ scores by the passage vector alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..lexical.bm25 import LexicalIndex
 from ..lexical.diacritics import DiacriticRestorer
 from ..models.base import Embedder
-from ..schema import Hit, Query
+from ..schema import Chunk, Hit, Query
 from ..store.store import Store
+from ..text.normalise import tokens
 from .filters import Facets, Filters
 
 Scorer = Callable[[np.ndarray], np.ndarray]
@@ -55,6 +58,32 @@ class RetrievalSettings:
     weights: dict[str, dict[str, float]] = field(default_factory=_default_weights)
     fusion: str = "z"  # "z" (standardised scores) or "rrf" (reciprocal rank, k=60), kept for comparison
     restore_diacritics: bool = True
+    # how many of folded BM25's first passages help restore the diacritics (0: the corpus model alone)
+    restore_context: int = 1
+
+
+@dataclass(frozen=True)
+class InContext:
+    """The store's diacritics model, helped by the passages folded BM25 ranks first for the question
+    as typed: "Biet danh cua Dong bang" among 240 XQuAD-vi paragraphs is read "Biệt đánh của Đóng băng"
+    by the corpus model, "Biệt danh của Đồng bằng" with the Delta's paragraph beside it. One passage
+    restored more questions whole than 2, 3 or 5 on the tuning questions (docs/quality.md)."""
+
+    restorer: DiacriticRestorer
+    lexical: LexicalIndex
+    chunks: Sequence[Chunk]  # the lexical index's rows
+    passages: int = 1
+
+    def context(self, text: str) -> list[list[str]]:
+        """The tokens of the passages folded BM25 ranks first for `text`."""
+        scores = self.lexical.scores(tokens(text), "folded")
+        k = min(self.passages, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k else np.zeros(0, dtype=np.int64)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [tokens(self.chunks[int(i)].text) for i in top if scores[i] > 0]
+
+    def restore(self, text: str) -> str:
+        return self.restorer.restore(text, self.context(text))
 
 
 def _zscores(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -79,9 +108,14 @@ class Retriever:
         return self._facets
 
     @property
-    def restorer(self) -> DiacriticRestorer | None:
+    def restorer(self) -> InContext | DiacriticRestorer | None:
         """What restores the diacritics of a question typed without them, unless turned off."""
-        return self.store.restorer if self.settings.restore_diacritics else None
+        restorer = self.store.restorer
+        if restorer is None or not self.settings.restore_diacritics:
+            return None
+        if self.settings.restore_context:
+            return InContext(restorer, self.store.lexical, self.store.chunks, self.settings.restore_context)
+        return restorer
 
     def weights(self, mode: str) -> dict[str, float]:
         """The fusion weights for a reading; without sentence vectors the passage vector stands in
