@@ -20,6 +20,11 @@ def test_bm25_prefers_the_word_over_scattered_syllables():
     folded = idx.scores(["dan", "van"], "folded")
     assert folded[0] > folded[1] > 0
     assert idx.idf("dân") > 0 and idx.idf("không-có") == 0.0
+    # the same question asked again (restoring its diacritics, then in the fusion) is scored once
+    again = idx.scores(["dan", "van"], "folded")
+    assert again is folded and not again.flags.writeable
+    assert idx.scores(["dân", "vận"], "accented") is not scores  # only the last question is kept
+    assert np.array_equal(idx.scores(["dân", "vận"], "accented"), scores)
 
 
 def test_questions_are_routed_by_how_they_were_typed(pipeline):

@@ -60,6 +60,9 @@ class LexicalIndex:
         self.pairs = pairs
         self._bm25 = scorers or {name: p.bm25(k1, b) for name, p in views.items()}
         self.size = next(iter(views.values())).n_docs
+        # the last question's scores: a question typed without diacritics is searched folded twice, to
+        # restore its diacritics (query.retrieve.InContext) and in the fusion
+        self._last: tuple[tuple, np.ndarray] | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -119,11 +122,19 @@ class LexicalIndex:
         return [int(c) for c in found if c >= 0]
 
     def scores(self, syllables: Sequence[str], view: str) -> np.ndarray:
-        """BM25 score of every chunk for a question's syllables (pairs are added here)."""
+        """BM25 score of every chunk for a question's syllables (pairs are added here); read-only."""
+        key = (view, tuple(syllables))
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
         known = self.columns(view_terms(syllables, view, self.pairs), view)
         if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25[view].get_scores(known), dtype=np.float32)
+            scores = np.zeros(self.size, dtype=np.float32)
+        else:
+            scores = np.array(self._bm25[view].get_scores(known), dtype=np.float32)
+        scores.flags.writeable = False  # shared with the next caller asking the same
+        self._last = (key, scores)
+        return scores
 
     def idf(self, term: str, view: str = "accented") -> float:
         """Lucene IDF of a term over chunks (0 for a term the corpus never uses)."""
