@@ -57,9 +57,9 @@ BASE_ANSWER = replace(
     min_support=0.0,
     number_gate=False,
 )
-# first stages other than the shipped one whose questions are collected apart (train_scorer.collected_for)
-# (the rows before diacritics were restored in context restore from the corpus model alone)
+# the rows before diacritics were restored in context restore from the corpus model alone
 ALONE = {"restore_context": 0}
+# first stages other than the shipped one whose questions are collected apart (train_scorer.collected_for)
 FIRST_STAGES = {
     "passage": RetrievalSettings(weights=PASSAGE_VECTOR_WEIGHTS, **ALONE),
     "closest": RetrievalSettings(**ALONE),

@@ -78,8 +78,10 @@ class InContext:
         """The tokens of the passages folded BM25 ranks first for `text`."""
         scores = self.lexical.scores(tokens(text), "folded")
         k = min(self.passages, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k else np.zeros(0, dtype=np.int64)
-        top = top[np.argsort(-scores[top], kind="stable")]
+        if not k:
+            return []
+        # in no order: the context model counts their word pairs together
+        top = np.argpartition(-scores, k - 1)[:k]
         return [tokens(self.chunks[int(i)].text) for i in top if scores[i] > 0]
 
     def restore(self, text: str) -> str:
