@@ -155,3 +155,51 @@ def test_ong_ay_stands_for_a_foreign_name_the_last_question_asked_about():
     assert c.complete("Ông ấy là ai?", things).how == "unchanged"
     acronym = [Turn("WHO khuyến cáo gì về vắc xin?")]
     assert c.complete("Ông ấy nói gì?", acronym).how == "unchanged"
+
+
+def test_whom_a_pronoun_stands_for_past_connectives_nationalities_and_mere_names():
+    c = Completer()
+    # "sau đó" is "after that", no noun to resolve: "ông ấy" after it still is
+    khan = [Turn("Khi nào Thiết Mộc Chân được bầu là hãn của người Mông Cổ?")]
+    assert c.complete("Ngay sau đó ông ấy thua trận nào?", khan).standalone == (
+        "Ngay sau đó Thiết Mộc Chân thua trận nào?"
+    )
+    # the answer wrote "người Pháp Jean Ribault": the nationality is not part of the name
+    ribault = [
+        Turn(
+            "Ai đã lập bản đồ sông St. Johns năm 1562?",
+            answer="Nhà thám hiểm người Pháp Jean Ribault đã lập biểu đồ cho sông St. Johns vào năm 1562.",
+        )
+    ]
+    assert c.complete("Ông ấy mất năm nào?", ribault).standalone == "Jean Ribault mất năm nào?"
+    # the last question asked "ở ai" about her: a recognised person, not the capitalised "Y Dược" of
+    # the answer, is whom "bà ấy" means
+    lan = [
+        Turn(
+            "Bà ấy cho biết bệnh tâm thần phân liệt thường khởi phát ở ai?",
+            standalone="Bà Trương Thị Ngọc Lan cho biết bệnh tâm thần phân liệt thường khởi phát ở ai?",
+            answer="Tiến sĩ Trương Thị Ngọc Lan, Phó Viện trưởng Y Dược học Dân tộc TP HCM cho biết bệnh "
+            "thường khởi phát ở người trẻ.",
+        )
+    ]
+    assert c.complete("Bà ấy tốt nghiệp trường nào?", lan).standalone == (
+        "Bà Trương Thị Ngọc Lan tốt nghiệp trường nào?"
+    )
+
+
+def test_the_noun_a_which_question_asked_about_is_what_its_answer_named():
+    # "bộ phim hoạt hình nào": the head noun and "nào" with a modifier between them
+    moana = [
+        Turn(
+            "Con gái út của Jason rất yêu thích bộ phim hoạt hình nào của Disney?",
+            answer="Jason cho biết con gái rất thích Moana của Disney, "
+            "có nhân vật Maui do The Rock lồng tiếng.",
+        )
+    ]
+    assert c_complete(moana, "Ai lồng tiếng cho nhân vật Maui trong phim đó?") == (
+        "Ai lồng tiếng cho nhân vật Maui trong phim Moana?"
+    )
+
+
+def c_complete(history, question):
+    return Completer().complete(question, history).standalone

@@ -94,6 +94,9 @@ def test_a_document_s_number_is_one_mention_with_or_without_its_name():
         ("Anh ấy ở trong đội", []),  # a pronoun, not England
         ("Đảng và Nhà nước", [("name", "Nhà nước")]),  # a lone capitalised common word is no name
         ("Toyota cho biết họ sẽ đóng cửa nhà máy ở Victoria", [("name", "Toyota"), ("place", "Victoria")]),
+        # after "người" a country is a nationality: the name is what follows it
+        ("Nhà thám hiểm người Pháp Jean Ribault", [("place", "Pháp"), ("name", "Jean Ribault")]),
+        ("Ca sĩ Mỹ Tâm hát", [("person", "Mỹ Tâm")]),  # no "người": "Mỹ" opens a given name
     ],
 )
 def test_capitalised_words_that_are_or_are_not_names(text, expected):

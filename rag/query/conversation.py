@@ -55,6 +55,9 @@ _TRAILING_WH = re.compile(
 )
 _INNER_WH = re.compile(r"\s+(gi|nao)\b(?=\s)")
 _DEMONSTRATIVES = {"này", "đó", "ấy", "kia", "nay", "do", "ay"}
+# "sau đó", "trước đó", "từ đó", "do đó": connectives (after that, before, since, so), no noun to resolve
+_CONNECTIVES = {"sau", "trước", "từ", "do", "bởi", "vì"}
+_CONNECTIVES_FOLDED = {fold(w) for w in _CONNECTIVES}
 _PERSONAL = {"ong", "ba", "anh", "chi", "co"}  # "ông ấy" and the like: a person, named in the last turn
 _PLACE_NOUNS = {
     "thanh pho",
@@ -239,7 +242,12 @@ def _candidates(turns: Sequence[Turn], kind: str) -> list[Mention]:
             if _matches(m, kind) and m.key not in known
         ]  # fmt: skip
         a = _typed_first(a, kind)
-        out += a + q if age == 0 and _asked_kind(turn.searched) == kind else q + a
+        if age == 0 and _asked_kind(turn.searched) == kind:
+            # the answer first, but a recognised person ("Trương Thị Ngọc Lan") before mere capitalised
+            # words ("Y Dược") wherever it was written: the sort is stable
+            out += _typed_first(a + q, kind)
+        else:
+            out += q + a
     return out
 
 
@@ -469,7 +477,12 @@ class Completer:
                 s, e = found[i][0], found[i + n - 1][1]
                 if kind:
                     out.append(_Deictic(s, e, kind, fold(key[0])))
-                elif n == 2 and key[1] in _DEMONSTRATIVES and not any(m.start <= s < m.end for m in own):
+                elif (
+                    n == 2
+                    and key[1] in _DEMONSTRATIVES
+                    and key[0] not in (_CONNECTIVES_FOLDED if plain else _CONNECTIVES)
+                    and not any(m.start <= s < m.end for m in own)
+                ):
                     k = _noun_start(syllables, i, plain)
                     out.append(
                         _Deictic(
@@ -501,7 +514,9 @@ class Completer:
         head = name_key(noun)
         for age, turn in enumerate(reversed(history)):
             texts = [turn.searched] + ([] if turn.abstained else [turn.answer]) + turn.contexts
-            if not turn.abstained and re.search(rf"\b{re.escape(head)} nao\b", fold(turn.searched.lower())):
+            # "Phim nào ...?", "bộ phim hoạt hình nào ...?" (a modifier of up to two words between)
+            asked_which = rf"\b{re.escape(head)}(?: \w+){{0,2}} nao\b"
+            if not turn.abstained and re.search(asked_which, fold(turn.searched.lower())):
                 known = {m.key for m in mentions(turn.searched)}  # "Đội nào ...?": what the answer named
                 kinds = (
                     ("place",) if head in _PLACE_NOUNS else ("name", "org", "place", "person", "quote", "doc")

@@ -571,7 +571,13 @@ class _Pass:
         k = i
         while k < j:
             place = self.place_at(k)
-            if place and k + place[0] <= j and (place[0] > 1 or (j - i == 1 and _single_ok(ts, k, j))):
+            # "người Pháp Jean Ribault": after "người" a country is a nationality, the name follows it
+            nationality = place and k == i and i > 0 and low[i - 1] == "người" and j - i > 1
+            if (
+                place
+                and k + place[0] <= j
+                and (place[0] > 1 or nationality or (j - i == 1 and _single_ok(ts, k, j)))
+            ):
                 if k == i and low[k] in SURNAMES and place[0] < j - i and 2 <= j - i <= 4:
                     break  # "Hà Văn Minh" is a person, though "Hà" opens a place name
                 if k > i:
