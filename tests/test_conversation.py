@@ -164,6 +164,10 @@ def test_whom_a_pronoun_stands_for_past_connectives_nationalities_and_mere_names
     assert c.complete("Ngay sau đó ông ấy thua trận nào?", khan).standalone == (
         "Ngay sau đó Thiết Mộc Chân thua trận nào?"
     )
+    # "khi đó" finds no antecedent of its own: the pronoun after it is still read
+    assert c.complete("Khi đó ông ấy bao nhiêu tuổi?", khan).standalone == (
+        "Khi đó Thiết Mộc Chân bao nhiêu tuổi?"
+    )
     # the answer wrote "người Pháp Jean Ribault": the nationality is not part of the name
     ribault = [
         Turn(

@@ -438,7 +438,9 @@ class Completer:
             if not named_before:
                 rest = question[: d.start] + question[d.end :]
                 if self._share(rest, last) < self.deixis_overlap:
-                    return None  # nothing else in it leans on the last turn: its "này" points elsewhere
+                    # nothing else in it leans on the last turn: this "này" points elsewhere (a pronoun
+                    # after it, "Khi đó ông ấy …", is judged on its own)
+                    continue
             if d.kind is not None:
                 if any(_matches(m, d.kind) and m.end <= d.start for m in own):
                     return None  # the question names it itself: "Manning ... anh ấy"
