@@ -200,10 +200,6 @@ def test_the_noun_a_which_question_asked_about_is_what_its_answer_named():
             "có nhân vật Maui do The Rock lồng tiếng.",
         )
     ]
-    assert c_complete(moana, "Ai lồng tiếng cho nhân vật Maui trong phim đó?") == (
+    assert Completer().complete("Ai lồng tiếng cho nhân vật Maui trong phim đó?", moana).standalone == (
         "Ai lồng tiếng cho nhân vật Maui trong phim Moana?"
     )
-
-
-def c_complete(history, question):
-    return Completer().complete(question, history).standalone

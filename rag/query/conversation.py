@@ -236,18 +236,17 @@ def _candidates(turns: Sequence[Turn], kind: str) -> list[Mention]:
     for age, turn in enumerate(reversed(turns)):
         asked = mentions(turn.searched)
         known = {m.key for m in asked}
-        q = _typed_first([m for m in asked if _matches(m, kind)], kind)
+        q = [m for m in asked if _matches(m, kind)]
         a = [] if turn.abstained else [
             m for text in [turn.answer, *turn.contexts] for m in mentions(text)
             if _matches(m, kind) and m.key not in known
         ]  # fmt: skip
-        a = _typed_first(a, kind)
         if age == 0 and _asked_kind(turn.searched) == kind:
             # the answer first, but a recognised person ("Trương Thị Ngọc Lan") before mere capitalised
             # words ("Y Dược") wherever it was written: the sort is stable
             out += _typed_first(a + q, kind)
         else:
-            out += q + a
+            out += _typed_first(q, kind) + _typed_first(a, kind)
     return out
 
 
