@@ -311,7 +311,7 @@ class Pipeline:
         k = max(1, top_k or self.settings.top_k)
         if filters is not None and not filters.active:
             filters = None
-        wide = spans(completion.standalone)
+        wide = spans(completion.standalone, query.search_text if query.restored else None)
         depth = max(engine.answerer.passages_wanted(k), engine.spanner.settings.depth if wide else 0)
         # encoded once: the dense search and the sentence scorer both read it
         vector = engine.retriever.encode(query)

@@ -25,6 +25,20 @@ def test_what_a_question_names():
     assert [m.text for m in named("Ông Ngô Văn Thuận được trao gì?").persons] == ["Ngô Văn Thuận"]
 
 
+def test_typed_without_diacritics_a_place_in_lower_case_is_one_only_if_restored_as_one():
+    def places(question, restored=None):
+        return [p.name for p in named(question, restored).places]
+
+    plain = "Phi cong nguoi Duc nao co to tien la nguoi Huguenot?"
+    assert places(plain) == ["Cô Tô"]  # folded, "co to" spells the district
+    assert places(plain, "Phi công người Đức nào có tổ tiên là người Huguenot?") == []
+    assert places("tieu thu do uong tang bao nhieu", "tiêu thụ đồ uống tăng bao nhiêu") == []
+    assert places("tieu thu do uong o thu do tang", "tiêu thụ đồ uống ở thủ đô tăng") == ["Hà Nội"]
+    assert places("bac giang co bao nhieu mo hinh", "bắc giang có bao nhiêu mô hình") == ["Bắc Giang"]
+    # capitalised, a place stays one whatever the restorer made of it
+    assert places("Co To co bao nhieu dao?", "Có Tổ có bao nhiêu đảo?") == ["Cô Tô"]
+
+
 @pytest.mark.parametrize(
     "question, source, figure",
     [

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from ..schema import Article, Hit
 from ..text.entities import Mention, Place, gazetteer, mentions, name_key
-from ..text.normalise import fold, typed_without_diacritics
+from ..text.normalise import fold, nfc, tokens, typed_without_diacritics
 from .extract import Asked, Candidate
 
 # a quote that leaves its place to its article: "tỉnh ta", "toàn tỉnh", "huyện", "địa phương", "đồng chí"
@@ -68,14 +68,26 @@ def _places(ms) -> list[Place]:
     return [m.place for m in ms if m.kind in ("place", "org", "role") and m.place is not None]
 
 
-def named(question: str) -> Named:
+def named(question: str, restored: str | None = None) -> Named:
+    """What `question` names. Typed without diacritics, a place spelled in lower case is only taken
+    when `restored` (the question with its diacritics restored) reads it as that place: folded, "co to
+    tien" spells the district Cô Tô and "tieu thu do uong" the capital (thủ đô); restored, they are "có
+    tổ tiên" and "tiêu thụ đồ uống"."""
     folded = typed_without_diacritics(question)
+    question = nfc(question)
+    restored = nfc(restored) if folded and restored is not None else None
+    if restored is not None and len(restored) != len(question):
+        restored = None  # restoring keeps each syllable's length (nfc); anything else is not read here
     g = gazetteer()
     places, persons = [], []
     for m in mentions(question, folded=folded):
         place = m.place if m.kind in ("place", "org", "role") else None
         known = g.get(place.name) if place is not None else None
         before = fold(question[max(0, m.start - 7) : m.start].lower()).split()
+        if known is not None and restored is not None and m.kind == "place":
+            typed = question[m.start : m.end]
+            if typed == typed.lower() and tuple(tokens(restored[m.start : m.end])) not in g.names:
+                continue
         if known is not None and _vietnamese(known) and not (before and before[-1] in _ATTRIBUTES):
             if known not in places:
                 places.append(known)
@@ -189,7 +201,8 @@ class Grounder:
 
     def __call__(self, asked: Asked, ranked: list[Candidate], contexts: int = CONTEXTS) -> list[Candidate]:
         """The answerer's step: drop what is about another place, give the best ones their context."""
-        want = named(asked.query.text)
+        query = asked.query
+        want = named(query.text, query.search_text if query.restored else None)
         kept = [c for c in ranked if self.keeps(want, c.hit, c.start, c.end)] if want else list(ranked)
         for c in kept[:contexts]:
             c.context = self.context(want, c.hit, c.start, c.end)

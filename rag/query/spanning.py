@@ -34,9 +34,9 @@ class SpanSettings:
     depth: int = 20  # passages retrieved for such a question, so that several articles are in
 
 
-def spans(question: str) -> bool:
-    """Does the question ask the same thing of several articles?"""
-    return bool(_SPANS.search(fold(question.lower()))) or len(named(question).places) >= 2
+def spans(question: str, restored: str | None = None) -> bool:
+    """Does the question ask the same thing of several articles? (`restored`: as `grounding.named`.)"""
+    return bool(_SPANS.search(fold(question.lower()))) or len(named(question, restored).places) >= 2
 
 
 def heading(c: Candidate) -> str:
