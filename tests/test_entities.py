@@ -33,6 +33,8 @@ def test_typed_without_diacritics_the_gazetteer_is_matched_folded():
         ("role", "truong ban"),
         ("place", "bac giang"),
     ]
+    # a name does not start in lower case and go on in capitals: not "bien Hoa" (Biên Hòa) here
+    assert places("Y kien ve vu tai bien Hoa Binh la gi?") == ["Hòa Bình"]
 
 
 def test_districts_lie_in_their_province():

@@ -35,8 +35,11 @@ def test_typed_without_diacritics_a_place_in_lower_case_is_one_only_if_restored_
     assert places("tieu thu do uong tang bao nhieu", "tiêu thụ đồ uống tăng bao nhiêu") == []
     assert places("tieu thu do uong o thu do tang", "tiêu thụ đồ uống ở thủ đô tăng") == ["Hà Nội"]
     assert places("bac giang co bao nhieu mo hinh", "bắc giang có bao nhiêu mô hình") == ["Bắc Giang"]
-    # capitalised, a place stays one whatever the restorer made of it
+    # capitalised, a place stays one whatever the restorer made of it; a question's first capital
+    # says nothing ("Con dao" is a knife, "Con Dao" the islands)
     assert places("Co To co bao nhieu dao?", "Có Tổ có bao nhiêu đảo?") == ["Cô Tô"]
+    assert places("Con dao co nhung dac diem gi?", "Con dao có những đặc điểm gì?") == []
+    assert places("Con Dao co nhung bai bien nao?", "Con Dao có những bãi biển nào?") == ["Côn Đảo"]
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,8 @@ def named(question: str, restored: str | None = None) -> Named:
         before = fold(question[max(0, m.start - 7) : m.start].lower()).split()
         if known is not None and restored is not None and m.kind == "place":
             typed = question[m.start : m.end]
+            if not question[: m.start].strip():  # a question's first letter is a capital anyway
+                typed = typed[1:]
             if typed == typed.lower() and tuple(tokens(restored[m.start : m.end])) not in g.names:
                 continue
         if known is not None and _vietnamese(known) and not (before and before[-1] in _ATTRIBUTES):

@@ -427,7 +427,12 @@ class _Pass:
                 i = nxt
                 continue
             if self.folded:
-                if (hit := _match(self.names, low, i)) and (hit[0] >= 2 or self._cued(i)):
+                hit = _match(self.names, low, i)
+                # a name does not start in lower case and go on in capitals: "tai bien Hoa Binh" is
+                # "tai biến Hòa Bình", not the city "Biên Hòa" after "tai"
+                if hit and not t.cap and any(ts[k].cap for k in range(i + 1, i + hit[0])):
+                    hit = None
+                if hit and (hit[0] >= 2 or self._cued(i)):
                     self.claim("place", i, i + hit[0], hit[1].key, hit[1])
                     i += hit[0]
                 else:
