@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.query.grounding import about, named
+from rag.lexical.bm25 import LexicalIndex
+from rag.query.analyse import read_query
+from rag.query.extract import Answerer, AnswerSettings
+from rag.query.grounding import Grounder, about, named
+from rag.schema import Article, Chunk, Hit
 
 HA_GIANG = "seeds/003_14835b168dfc66a9.txt"
 BAC_GIANG = "seeds/004_d49cf3208f0479d4.txt"
@@ -79,11 +83,32 @@ def test_a_second_sentence_comes_from_the_same_article(pipeline):
 
 
 def test_a_pdf_article_read_back_from_the_store_is_grounded_too():
-    from rag import Article
-
     pdf = Article(
         id="bc", path="seeds/bc.pdf", title="Báo cáo của tỉnh Bắc Giang",
         text="Tỉnh Bắc Giang có 1.135 mô hình. Trang hai.", pages=[0, 30],
     )  # fmt: skip
     assert pdf.pages == (0, 30) and hash(pdf)  # pages come back from JSON as a list
     assert about(pdf).main.name == "Bắc Giang" and pdf.page_at(31) == 2
+
+
+def test_a_question_typed_without_diacritics_is_grounded_as_restored():
+    # the article is about Hà Nội; folded, "co to tien" would ask about the district Cô Tô and drop it
+    text = "Ông Trần Văn Tâm sống ở Hà Nội. Ông Tâm có tổ tiên là người Pháp, sang Việt Nam từ năm 1890."
+    a = Article(id="tam", path="seeds/tam.txt", title="Một gia đình ở Hà Nội", text=text)
+    other = Article(id="x", path="seeds/x.txt", title="Thời tiết", text="Trời mưa to cả ngày.")
+    hits = [Hit(Chunk(a.id, 0, 0, len(text), text), a, 1.0, 1)]
+    answerer = Answerer(
+        LexicalIndex.build([f"{x.title}\n{x.text}" for x in (a, other)]),
+        AnswerSettings(scorer="hand", max_sentences=1),
+        steps=(Grounder(),),
+    )
+
+    class Restorer:
+        @staticmethod
+        def restore(question):
+            return "Ông Tâm có tổ tiên là người nước nào?"
+
+    plain = "Ong Tam co to tien la nguoi nuoc nao?"
+    restored = answerer.answer(read_query(plain, Restorer()), hits)
+    assert not restored.abstained and "người Pháp" in restored.citations[0].quote
+    assert answerer.answer(read_query(plain), hits).abstained  # read folded alone: "about Cô Tô"
