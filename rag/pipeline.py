@@ -311,7 +311,7 @@ class Pipeline:
         k = max(1, top_k or self.settings.top_k)
         if filters is not None and not filters.active:
             filters = None
-        wide = spans(completion.standalone, query.search_text if query.restored else None)
+        wide = spans(completion.standalone, query.restored_text)
         depth = max(engine.answerer.passages_wanted(k), engine.spanner.settings.depth if wide else 0)
         # encoded once: the dense search and the sentence scorer both read it
         vector = engine.retriever.encode(query)
@@ -331,7 +331,7 @@ class Pipeline:
             hits=reply.hits[:k],
             notice=notice,
             mode=query.mode,
-            searched_as=query.search_text if query.restored else None,
+            searched_as=query.restored_text,
             standalone=completion.standalone,
             spans=reply.spans,
             filters=filters.to_dict() if filters is not None else None,

@@ -77,6 +77,11 @@ class Query:
     def restored(self) -> bool:
         return self.search_text != self.text
 
+    @property
+    def restored_text(self) -> str | None:
+        """The question with its diacritics restored, when they were."""
+        return self.search_text if self.restored else None
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -203,8 +203,7 @@ class Grounder:
 
     def __call__(self, asked: Asked, ranked: list[Candidate], contexts: int = CONTEXTS) -> list[Candidate]:
         """The answerer's step: drop what is about another place, give the best ones their context."""
-        query = asked.query
-        want = named(query.text, query.search_text if query.restored else None)
+        want = named(asked.query.text, asked.query.restored_text)
         kept = [c for c in ranked if self.keeps(want, c.hit, c.start, c.end)] if want else list(ranked)
         for c in kept[:contexts]:
             c.context = self.context(want, c.hit, c.start, c.end)
